@@ -34,9 +34,8 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 obj = $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(1))
-LIBS := $(BUILDDIR)/libpolicy.a $(BUILDDIR)/libsnp.a $(BUILDDIR)/libverity.a $(BUILDDIR)/libcommon.a
 
-PROGRAMS := $(if $(RUNTIME_SRC),$(BUILDDIR)/parma-runc) \
+PROGRAMS := $(if $(wildcard runtime/main.c),$(BUILDDIR)/parma-runc) \
             $(if $(POLICY_CLI_SRC),$(BUILDDIR)/parma-policy) \
             $(if $(SNP_CLI_SRC),$(BUILDDIR)/parma-snp) \
             $(if $(VERITY_CLI_SRC),$(BUILDDIR)/parma-verity)
@@ -68,17 +67,32 @@ $(eval $(call make_lib,policy,$(POLICY_SRC)))
 $(eval $(call make_lib,snp,$(SNP_SRC)))
 $(eval $(call make_lib,verity,$(VERITY_SRC)))
 
-$(BUILDDIR)/parma-runc: $(call obj,$(RUNTIME_SRC)) $(LIBS)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(call obj,$(RUNTIME_SRC)) $(LIBS) $(PKG_LIBS)
-$(BUILDDIR)/parma-policy: $(call obj,$(POLICY_CLI_SRC)) $(LIBS)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(call obj,$(POLICY_CLI_SRC)) $(LIBS) $(PKG_LIBS) $(POLICY_EXTRA_LIBS)
-$(BUILDDIR)/parma-snp: $(call obj,$(SNP_CLI_SRC)) $(LIBS)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(call obj,$(SNP_CLI_SRC)) $(LIBS) $(PKG_LIBS)
-$(BUILDDIR)/parma-verity: $(call obj,$(VERITY_CLI_SRC)) $(LIBS)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(call obj,$(VERITY_CLI_SRC)) $(LIBS) $(PKG_LIBS)
-$(BUILDDIR)/tests/%: tests/unit/%.c $(LIBS) tests/unit/tap.h $(BUILDDIR)/.flags
+# Each program and unit test links only the rooms it needs, so a room under
+# construction never blocks another room's build.
+RUNTIME_LIB_SRC := $(filter-out runtime/main.c,$(RUNTIME_SRC))
+$(eval $(call make_lib,runtime,$(RUNTIME_LIB_SRC)))
+L = $(BUILDDIR)/lib$(1).a
+DEPS_runtime := $(call L,runtime) $(call L,policy) $(call L,snp) $(call L,verity) $(call L,common)
+DEPS_policy := $(call L,policy) $(call L,verity) $(call L,common)
+DEPS_snp := $(call L,snp) $(call L,common)
+DEPS_verity := $(call L,verity) $(call L,common)
+DEPS_common := $(call L,common)
+POLICY_EXTRA_LIBS ?= $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null)
+
+$(BUILDDIR)/parma-runc: $(call obj,runtime/main.c) $(DEPS_runtime)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILDDIR)/parma-policy: $(call obj,$(POLICY_CLI_SRC)) $(DEPS_policy)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(POLICY_EXTRA_LIBS)
+$(BUILDDIR)/parma-snp: $(call obj,$(SNP_CLI_SRC)) $(DEPS_snp)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILDDIR)/parma-verity: $(call obj,$(VERITY_CLI_SRC)) $(DEPS_verity)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+# tests/unit/test_<room>_<area>.c links <room> and what it needs.
+room = $(word 2,$(subst _, ,$(notdir $(1))))
+.SECONDEXPANSION:
+$(BUILDDIR)/tests/%: tests/unit/%.c $$(DEPS_$$(call room,$$*)) tests/unit/tap.h $(BUILDDIR)/.flags
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS) $(POLICY_EXTRA_LIBS)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(DEPS_$(call room,$*)) $(PKG_LIBS) $(POLICY_EXTRA_LIBS)
 
 # ---- the two README commands -------------------------------------------------
 deps:

@@ -6,7 +6,11 @@ PKGS="build-essential pkg-config clang libjansson-dev libyajl-dev libssl-dev lib
 libcap-dev libmount-dev runc crun busybox-static cryptsetup-bin jq util-linux
 erofs-utils squashfs-tools-ng libarchive-dev valgrind libclang-rt-14-dev
 e2fsprogs kmod procps iproute2 file"
-[ -n "${PARMA_EXTRA_PKGS:-}" ] && PKGS="$PKGS $PARMA_EXTRA_PKGS"
+# Each room may list further packages, one per line, in contrib/deps/*.txt.
+here=$(dirname "$0")
+for f in "$here"/deps/*.txt; do
+  [ -f "$f" ] && PKGS="$PKGS $(sed 's/#.*//' "$f" | tr '\n' ' ')"
+done
 missing=""
 for p in $PKGS; do
   st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
