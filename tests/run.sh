@@ -27,12 +27,13 @@ done
 
 for f in "${files[@]}"; do
   [ -n "$PATTERN" ] && [[ "$f" != *"$PATTERN"* ]] && continue
-  name=${f#"$SRC"/}; name=${name#"$BUILD"/}
+  name=${f#"$BUILD"/}; name=${name#"$SRC"/}
   log="$BUILD/log/$(echo "$name" | tr / _).log"
-  start=$(date +%s.%N)
+  start=${EPOCHREALTIME/./}
   ( cd "$SRC" && timeout -k 10 "$TIMEOUT" "$f" ) >"$log" 2>&1 </dev/null
   rc=$?
-  dur=$(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")
+  dur_us=$(( ${EPOCHREALTIME/./} - start ))
+  dur=$(printf '%d.%d' $((dur_us / 1000000)) $(( (dur_us / 100000) % 10 )))
   p=$(grep -cE '^ok [0-9]+' "$log" | tr -d ' ')
   s=$(grep -cE '^ok [0-9]+.*# [Ss][Kk][Ii][Pp]' "$log" | tr -d ' ')
   n=$(grep -cE '^not ok [0-9]+' "$log" | tr -d ' ')
