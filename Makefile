@@ -41,7 +41,7 @@ PROGRAMS := $(if $(wildcard runtime/main.c),$(BUILDDIR)/parma-runc) \
             $(if $(VERITY_CLI_SRC),$(BUILDDIR)/parma-verity)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILDDIR)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps check asan demo bench fuzz install uninstall clean format format-check
+.PHONY: all deps check asan demo bench fuzz fuzz-targets install uninstall clean format format-check
 all: $(PROGRAMS) $(UNIT_TESTS)
 
 # Rebuild everything when flags change (SYSCONFDIR is compiled in).
@@ -112,6 +112,21 @@ asan: deps
 	  LDFLAGS='-fsanitize=address,undefined' all
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run.sh $(ASAN_DIR)
+
+# libFuzzer targets: tests/fuzz/fuzz_<room>_<what>.c, each linked with its room.
+FUZZ_DIR := $(CURDIR)/build/fuzz
+FUZZ_SECONDS ?= 10
+FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,$(BUILDDIR)/fuzz/%,$(FUZZ_SRC))
+fuzz: deps
+	$(MAKE) BUILDDIR=$(FUZZ_DIR) SYSCONFDIR=$(FUZZ_DIR)/etc CC=clang \
+	  CFLAGS='-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all' \
+	  fuzz-targets
+	tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+fuzz-targets: $(FUZZ_TARGETS)
+$(BUILDDIR)/fuzz/%: tests/fuzz/%.c $$(DEPS_$$(call room,$$*)) $(BUILDDIR)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \
+	  $(DEPS_$(call room,$*)) $(PKG_LIBS) $(POLICY_EXTRA_LIBS)
 
 demo: deps
 	$(MAKE) BUILDDIR=$(CURDIR)/build/demo SYSCONFDIR=$(CURDIR)/build/demo/etc all
