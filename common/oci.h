@@ -367,6 +367,10 @@ struct oci_read_options
   bool allow_unknown;       /* drop unknown keys instead of refusing them */
   char **dropped_keys;      /* out (optional): JSON paths of dropped keys */
 };
+/* On success, a reader given opts sets opts->dropped_keys to a new
+   NULL-terminated vector of the dropped keys' paths ("linux.netDevices"),
+   or NULL when none was dropped; the caller frees it with strv_free().  On
+   failure it is left alone.  `null` members read as absent (as for Go). */
 
 /* Readers: `buf` need not be NUL-terminated.  On error *out is untouched. */
 int oci_config_parse (const char *buf, size_t len, struct oci_read_options *opts,
