@@ -6,12 +6,12 @@
    OCI_MAX_DEPTH nesting; one JSON object, no comments, no trailing bytes;
    strings strictly UTF-8 without NUL; every object's keys unique; a key
    equal to a known key up to case refused (runc's Go decoder folds case,
-   including U+017F and U+212A, and keeps the last duplicate); unknown keys
-   refused or, with allow_unknown, dropped and reported; each value of the
-   JSON type and integer range of its C field.  `null` is read as absent,
-   which is also what Go makes of it.  Errors: EINVAL, message
-   "<json path>: <rule>".  yajl_tree is not used because it keeps duplicate
-   keys and turns comments on. */
+   including U+017F, U+212A, U+0130 and U+0131, and keeps the last
+   duplicate); unknown keys refused or, with allow_unknown, dropped and
+   reported; each value of the JSON type and integer range of its C field.
+   `null` is read as absent, which is also what Go makes of it.  Errors:
+   EINVAL, message "<json path>: <rule>".  yajl_tree is not used because it
+   keeps duplicate keys and turns comments on. */
 #include "common/cleanup.h"
 #include "common/oci.h"
 #include "common/oci_schema.h"
@@ -19,7 +19,6 @@
 #include "common/xalloc.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
@@ -217,115 +216,14 @@ check_string (struct reader *r, const unsigned char *s, size_t len)
   return 1;
 }
 
-/* ---- integers ---- */
-
+/* An integer member: JSON text to the C field of kind `kind` at p. */
 static int
-read_signed (struct reader *r, const char *s, size_t len, int64_t lo, int64_t hi, int64_t *out)
+store_integer (struct reader *r, enum oci_kind kind, void *p, const char *s, size_t len)
 {
-  bool neg, overflow;
-  uint64_t mag;
-  if (!oci_parse_integer (s, len, &neg, &mag, &overflow))
-    return fail (r, "not an integer");
-  int64_t v;
-  if (overflow)
-    goto range;
-  if (neg)
-    {
-      if (mag > (uint64_t) INT64_MAX + 1)
-        goto range;
-      v = mag == (uint64_t) INT64_MAX + 1 ? INT64_MIN : -(int64_t) mag;
-    }
-  else
-    {
-      if (mag > (uint64_t) INT64_MAX)
-        goto range;
-      v = (int64_t) mag;
-    }
-  if (v < lo || v > hi)
-    goto range;
-  *out = v;
+  cleanup_free char *why = NULL;
+  if (oci_store_integer (kind, p, s, len, &why) < 0)
+    return fail (r, "%s", why);
   return 1;
-range:
-  return fail (r, "%.*s out of range %" PRId64 "..%" PRId64, (int) (len > 40 ? 40 : len), s, lo,
-               hi);
-}
-
-static int
-read_unsigned (struct reader *r, const char *s, size_t len, uint64_t hi, uint64_t *out)
-{
-  bool neg, overflow;
-  uint64_t mag;
-  if (!oci_parse_integer (s, len, &neg, &mag, &overflow))
-    return fail (r, "not an integer");
-  /* "-0" too: Go's ParseUint refuses any sign. */
-  if (neg || overflow || mag > hi)
-    return fail (r, "%.*s out of range 0..%" PRIu64, (int) (len > 40 ? 40 : len), s, hi);
-  *out = mag;
-  return 1;
-}
-
-static int
-store_number (struct reader *r, enum oci_kind kind, void *p, const char *s, size_t len)
-{
-  int64_t i;
-  uint64_t u;
-  switch (kind)
-    {
-    case OCI_K_U32:
-      if (!read_unsigned (r, s, len, UINT32_MAX, &u))
-        return 0;
-      *(uint32_t *) p = (uint32_t) u;
-      return 1;
-    case OCI_K_I32:
-      if (!read_signed (r, s, len, INT32_MIN, INT32_MAX, &i))
-        return 0;
-      *(int32_t *) p = (int32_t) i;
-      return 1;
-    case OCI_K_I64:
-      if (!read_signed (r, s, len, INT64_MIN, INT64_MAX, &i))
-        return 0;
-      *(int64_t *) p = i;
-      return 1;
-    case OCI_K_U64:
-      if (!read_unsigned (r, s, len, UINT64_MAX, &u))
-        return 0;
-      *(uint64_t *) p = u;
-      return 1;
-    case OCI_K_OPT_U16:
-    case OCI_K_OPT_U32:
-      if (!read_unsigned (r, s, len, kind == OCI_K_OPT_U16 ? UINT16_MAX : UINT32_MAX, &u))
-        return 0;
-      *(oci_opt_u32 *) p = (oci_opt_u32){ true, (uint32_t) u };
-      return 1;
-    case OCI_K_OPT_I32:
-      if (!read_signed (r, s, len, INT32_MIN, INT32_MAX, &i))
-        return 0;
-      *(oci_opt_i32 *) p = (oci_opt_i32){ true, (int32_t) i };
-      return 1;
-    case OCI_K_OPT_I64:
-    case OCI_K_OPT_I64_NONNEG:
-      if (!read_signed (r, s, len, kind == OCI_K_OPT_I64 ? INT64_MIN : 0, INT64_MAX, &i))
-        return 0;
-      *(oci_opt_i64 *) p = (oci_opt_i64){ true, i };
-      return 1;
-    case OCI_K_OPT_U64:
-      if (!read_unsigned (r, s, len, UINT64_MAX, &u))
-        return 0;
-      *(oci_opt_u64 *) p = (oci_opt_u64){ true, u };
-      return 1;
-    case OCI_K_STRING:
-    case OCI_K_STRV:
-    case OCI_K_BOOL:
-    case OCI_K_OPT_BOOL:
-    case OCI_K_U32_ARRAY:
-    case OCI_K_OBJECT:
-    case OCI_K_INLINE:
-    case OCI_K_ARRAY:
-    case OCI_K_STRMAP:
-    case OCI_K_OBJMAP:
-      break;
-    }
-  return fail (r, "internal: kind %d is not a number", (int) kind);
 }
 
 /* ---- frames ---- */
@@ -457,7 +355,7 @@ field_value (struct reader *r, const struct oci_field *f, void *base, enum jtype
     case OCI_K_OPT_I64:
     case OCI_K_OPT_I64_NONNEG:
     case OCI_K_OPT_U64:
-      return store_number (r, f->kind, p, s, len);
+      return store_integer (r, f->kind, p, s, len);
     }
   return fail (r, "internal: unknown kind");
 }
@@ -488,7 +386,7 @@ array_element (struct reader *r, struct frame *fr, enum jtype jt, const char *s,
         uint32_t **v = (uint32_t **) p;
         size_t *n = (size_t *) AT (fr->base, f->n_off);
         uint32_t u;
-        if (!store_number (r, OCI_K_U32, &u, s, len))
+        if (!store_integer (r, OCI_K_U32, &u, s, len))
           return 0;
         grow ((void **) v, &fr->cap, *n + 1, sizeof (uint32_t));
         (*v)[(*n)++] = u;
@@ -826,7 +724,10 @@ parse_document (const struct oci_type *t, const char *buf, size_t len,
   if (oci_only_whitespace (buf, len))
     return parma_error_make (err, EINVAL, "(top level): empty document");
 
-  cleanup_free struct reader *r = xzalloc (sizeof *r);
+  /* On the stack: its size is fixed by OCI_MAX_DEPTH, not by the input,
+     and a 7 KiB heap block per call costs a malloc_consolidate(). */
+  struct reader reader = { 0 };
+  struct reader *r = &reader;
   r->err = err;
   r->allow_unknown = opts != NULL && opts->allow_unknown;
   r->root_type = t;

@@ -82,12 +82,12 @@ struct strbuf;
    case-insensitive match would take for k (*folded = true), or NULL. */
 const struct oci_field *oci_lookup_field (const struct oci_type *t, const unsigned char *k,
                                           size_t len, bool *folded);
-/* JSON integer text into sign and magnitude; false if not an integer
-   (fraction, exponent); *overflow if the magnitude exceeds 64 bits. */
-bool oci_parse_integer (const char *s, size_t len, bool *neg, uint64_t *mag, bool *overflow);
 /* Offset of the first escape yajl decodes lossily (\u0000, unpaired
    surrogate) and the rule it breaks, or SIZE_MAX. */
 size_t oci_find_lossy_escape (const char *buf, size_t len, const char **rule);
+/* Stores integer text into the field of kind `kind` at p, within the range
+   of that C field (and of the Go type behind it); 0, or -1 and *why. */
+int oci_store_integer (enum oci_kind kind, void *p, const char *s, size_t len, char **why);
 bool oci_only_whitespace (const char *buf, size_t len);
 /* Appends ".key", or ["key"] quoted as printable ASCII for other keys. */
 void oci_path_append_key (struct strbuf *sb, const char *k);

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Text-level helpers of the OCI reader (common/oci_read.c) that need no
-   parser state: key lookup with Go's case folding, integer text, escape
-   pre-scan, and how keys are shown in error paths. */
+   parser state: integer text and its ranges, key lookup with Go's case
+   folding, the escape pre-scan, and how keys are shown in error paths. */
+#include "common/oci.h"
 #include "common/oci_schema.h"
 #include "common/strbuf.h"
+#include "common/xalloc.h"
+
+#include <inttypes.h>
 
 #include <stdint.h>
 #include <string.h>
@@ -61,8 +65,8 @@ oci_path_append_key (struct strbuf *sb, const char *k)
 /* JSON integer text (yajl has checked the number grammar) into sign and
    magnitude; fractions and exponents are not integers for Go either.
    *overflow: the magnitude does not fit 64 bits. */
-bool
-oci_parse_integer (const char *s, size_t len, bool *neg, uint64_t *mag, bool *overflow)
+static bool
+parse_integer (const char *s, size_t len, bool *neg, uint64_t *mag, bool *overflow)
 {
   size_t i = 0;
   *neg = false;
@@ -87,9 +91,134 @@ oci_parse_integer (const char *s, size_t len, bool *neg, uint64_t *mag, bool *ov
   return true;
 }
 
-/* Next character of an untrusted key as Go's case folding sees it, when it
-   folds to an ASCII letter: ASCII case, and the two non-ASCII letters whose
-   simple fold orbit reaches ASCII, U+017F (long s) and U+212A (Kelvin). */
+/* Integer text within lo..hi. */
+static int
+read_signed (const char *s, size_t len, int64_t lo, int64_t hi, int64_t *out, char **why)
+{
+  bool neg, overflow;
+  uint64_t mag;
+  if (!parse_integer (s, len, &neg, &mag, &overflow))
+    {
+      *why = xstrdup ("not an integer");
+      return -1;
+    }
+  int64_t v;
+  if (overflow)
+    goto range;
+  if (neg)
+    {
+      if (mag > (uint64_t) INT64_MAX + 1)
+        goto range;
+      v = mag == (uint64_t) INT64_MAX + 1 ? INT64_MIN : -(int64_t) mag;
+    }
+  else
+    {
+      if (mag > (uint64_t) INT64_MAX)
+        goto range;
+      v = (int64_t) mag;
+    }
+  if (v < lo || v > hi)
+    goto range;
+  *out = v;
+  return 0;
+range:
+  *why = xasprintf ("%.*s out of range %" PRId64 "..%" PRId64, (int) (len > 40 ? 40 : len), s, lo,
+                   hi);
+  return -1;
+}
+
+/* Integer text within 0..hi. */
+static int
+read_unsigned (const char *s, size_t len, uint64_t hi, uint64_t *out, char **why)
+{
+  bool neg, overflow;
+  uint64_t mag;
+  if (!parse_integer (s, len, &neg, &mag, &overflow))
+    {
+      *why = xstrdup ("not an integer");
+      return -1;
+    }
+  /* "-0" too: Go's ParseUint refuses any sign. */
+  if (neg || overflow || mag > hi)
+    {
+      *why = xasprintf ("%.*s out of range 0..%" PRIu64, (int) (len > 40 ? 40 : len), s, hi);
+      return -1;
+    }
+  *out = mag;
+  return 0;
+}
+
+int
+oci_store_integer (enum oci_kind kind, void *p, const char *s, size_t len, char **why)
+{
+  int64_t i;
+  uint64_t u;
+  switch (kind)
+    {
+    case OCI_K_U32:
+      if (read_unsigned (s, len, UINT32_MAX, &u, why) < 0)
+        return -1;
+      *(uint32_t *) p = (uint32_t) u;
+      return 0;
+    case OCI_K_I32:
+      if (read_signed (s, len, INT32_MIN, INT32_MAX, &i, why) < 0)
+        return -1;
+      *(int32_t *) p = (int32_t) i;
+      return 0;
+    case OCI_K_I64:
+      if (read_signed (s, len, INT64_MIN, INT64_MAX, &i, why) < 0)
+        return -1;
+      *(int64_t *) p = i;
+      return 0;
+    case OCI_K_U64:
+      if (read_unsigned (s, len, UINT64_MAX, &u, why) < 0)
+        return -1;
+      *(uint64_t *) p = u;
+      return 0;
+    case OCI_K_OPT_U16:
+    case OCI_K_OPT_U32:
+      if (read_unsigned (s, len, kind == OCI_K_OPT_U16 ? UINT16_MAX : UINT32_MAX, &u, why) < 0)
+        return -1;
+      *(oci_opt_u32 *) p = (oci_opt_u32){ true, (uint32_t) u };
+      return 0;
+    case OCI_K_OPT_I32:
+      if (read_signed (s, len, INT32_MIN, INT32_MAX, &i, why) < 0)
+        return -1;
+      *(oci_opt_i32 *) p = (oci_opt_i32){ true, (int32_t) i };
+      return 0;
+    case OCI_K_OPT_I64:
+    case OCI_K_OPT_I64_NONNEG:
+      if (read_signed (s, len, kind == OCI_K_OPT_I64 ? INT64_MIN : 0, INT64_MAX, &i, why) < 0)
+        return -1;
+      *(oci_opt_i64 *) p = (oci_opt_i64){ true, i };
+      return 0;
+    case OCI_K_OPT_U64:
+      if (read_unsigned (s, len, UINT64_MAX, &u, why) < 0)
+        return -1;
+      *(oci_opt_u64 *) p = (oci_opt_u64){ true, u };
+      return 0;
+    case OCI_K_STRING:
+    case OCI_K_STRV:
+    case OCI_K_BOOL:
+    case OCI_K_OPT_BOOL:
+    case OCI_K_U32_ARRAY:
+    case OCI_K_OBJECT:
+    case OCI_K_INLINE:
+    case OCI_K_ARRAY:
+    case OCI_K_STRMAP:
+    case OCI_K_OBJMAP:
+      break;
+    }
+  *why = xasprintf ("internal: kind %d is not a number", (int) kind);
+  return -1;
+}
+
+/* Next character of an untrusted key as Go's encoding/json folds it, when
+   that is an ASCII letter.  Go < 1.21 matches keys with bytes.EqualFold
+   (simple fold orbits: U+017F long s ~ 's', U+212A Kelvin ~ 'k'); Go >= 1.21
+   compares ToUpper(ToLower(r)), which also maps U+0130 and U+0131 to 'I'.
+   We fold all four, so a key either runtime could take for a known one is
+   caught.  Returns -1 for any other non-ASCII character. */
 static int
 next_folded (const unsigned char *k, size_t len, size_t *i)
 {
@@ -99,12 +228,17 @@ next_folded (const unsigned char *k, size_t len, size_t *i)
       (*i)++;
       return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
     }
-  if (len - *i >= 2 && c == 0xc5 && k[*i + 1] == 0xbf)
+  if (len - *i >= 2 && c == 0xc5 && k[*i + 1] == 0xbf) /* U+017F */
     {
       *i += 2;
       return 's';
     }
-  if (len - *i >= 3 && c == 0xe2 && k[*i + 1] == 0x84 && k[*i + 2] == 0xaa)
+  if (len - *i >= 2 && c == 0xc4 && (k[*i + 1] == 0xb0 || k[*i + 1] == 0xb1)) /* U+0130/1 */
+    {
+      *i += 2;
+      return 'i';
+    }
+  if (len - *i >= 3 && c == 0xe2 && k[*i + 1] == 0x84 && k[*i + 2] == 0xaa) /* U+212A */
     {
       *i += 3;
       return 'k';
@@ -197,6 +331,9 @@ size_t
 oci_find_lossy_escape (const char *buf, size_t len, const char **rule_out)
 {
   *rule_out = NULL;
+  /* Escapes are rare in configs: no backslash, nothing to look at. */
+  if (memchr (buf, '\\', len) == NULL)
+    return SIZE_MAX;
   bool in_string = false;
   for (size_t i = 0; i < len; i++)
     {

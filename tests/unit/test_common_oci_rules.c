@@ -3,7 +3,10 @@
    exact "<json path>: <rule>" message, for config, process and resources
    documents. */
 #include "oci_helpers.h"
+#include "common/oci_schema.h"
 #include "common/strbuf.h"
+
+#include <ctype.h>
 
 /* ---- duplicates and case ---- */
 
@@ -80,8 +83,17 @@ test_case_folded_unicode (void)
                           "[\"arg\\xc5\\xbf\"]: key differs from `args` only by case");
   if (r < 0)
     return r;
-  return expect_refused (DOC_RESOURCES, "{\"memory\":{\"\\u212aernel\":1}}",
-                         "memory[\"\\xe2\\x84\\xaaernel\"]: key differs from `kernel` only by case");
+  r = expect_refused (DOC_RESOURCES, "{\"memory\":{\"\\u212aernel\":1}}",
+                      "memory[\"\\xe2\\x84\\xaaernel\"]: key differs from `kernel` only by case");
+  if (r < 0)
+    return r;
+  /* Go >= 1.21 also maps U+0130 and U+0131 to 'I'. */
+  r = expect_refused (DOC_PROCESS, "{\"user\":{\"u\\u0130d\":0}}",
+                      "user[\"u\\xc4\\xb0d\"]: key differs from `uid` only by case");
+  if (r < 0)
+    return r;
+  return expect_refused (DOC_PROCESS, "{\"env\":[],\"user\":{\"g\\u0131d\":0}}",
+                         "user[\"g\\xc4\\xb1d\"]: key differs from `gid` only by case");
 }
 
 static int
@@ -90,6 +102,70 @@ test_case_in_map_keys_kept (void)
   /* Map keys are data (Go map keys are exact): both stay, sorted. */
   return expect_written (DOC_CONFIG, "{\"annotations\":{\"a\":\"1\",\"A\":\"2\"}}",
                          "{\"annotations\":{\"A\":\"2\",\"a\":\"1\"}}");
+}
+
+/* Every key of every object in the model, reached through its real path
+   from the config root: its upper-case variant is refused as a case
+   variant, and the key given twice as a duplicate. */
+struct schema_walk
+{
+  int checked;
+  int failed;
+};
+
+static void
+check_type_keys (const struct oci_type *t, const char *prefix, const char *suffix, int depth,
+                 struct schema_walk *w)
+{
+  for (size_t i = 0; i < t->n_fields && !w->failed; i++)
+    {
+      const struct oci_field *f = &t->fields[i];
+      cleanup_free char *upper = xstrdup (f->key);
+      for (char *c = upper; *c; c++)
+        *c = (char) toupper ((unsigned char) *c);
+      cleanup_free char *doc = xasprintf ("%s{\"%s\":null}%s", prefix, upper, suffix);
+      cleanup_free char *want = xasprintf (": key differs from `%s` only by case", f->key);
+      cleanup_free char *msg = NULL;
+      if (parse_write (DOC_CONFIG, doc, strlen (doc), NULL, &msg) == 0
+          || strlen (msg) < strlen (want) || strcmp (msg + strlen (msg) - strlen (want), want) != 0)
+        {
+          fprintf (stderr, "# %s -> %s\n", doc, msg);
+          w->failed = 1;
+          return;
+        }
+      free (steal_pointer (&msg));
+      free (steal_pointer (&doc));
+      doc = xasprintf ("%s{\"%s\":null,\"%s\":null}%s", prefix, f->key, f->key, suffix);
+      if (parse_write (DOC_CONFIG, doc, strlen (doc), NULL, &msg) == 0
+          || strstr (msg, ": duplicate key") == NULL)
+        {
+          fprintf (stderr, "# %s -> %s\n", doc, msg ? msg : "(accepted)");
+          w->failed = 1;
+          return;
+        }
+      w->checked++;
+      if (f->sub == NULL || depth > 8)
+        continue;
+      const char *open = "", *close = "";
+      if (f->kind == OCI_K_ARRAY)
+        open = "[", close = "]";
+      else if (f->kind == OCI_K_OBJMAP)
+        open = "{\"m\":", close = "}";
+      cleanup_free char *p2 = xasprintf ("%s{\"%s\":%s", prefix, f->key, open);
+      cleanup_free char *s2 = xasprintf ("%s}%s", close, suffix);
+      check_type_keys (f->sub, p2, s2, depth + 1, w);
+    }
+}
+
+static int
+test_every_key_case_and_duplicate (void)
+{
+  struct schema_walk w = { 0 };
+  check_type_keys (&oci_type_config, "", "", 0, &w);
+  printf ("# %d keys checked\n", w.checked);
+  TAP_CHECK (!w.failed);
+  TAP_CHECK (w.checked > 150);
+  return 0;
 }
 
 /* ---- unknown keys ---- */
@@ -481,6 +557,8 @@ TAP_MAIN ({ "duplicate key at top level", test_duplicate_top_level },
           { "case-folded key after the exact one", test_case_folded_after_exact },
           { "Unicode case folding as Go does it", test_case_folded_unicode },
           { "map keys keep their case", test_case_in_map_keys_kept },
+          { "every key of the model: case variant and duplicate refused",
+            test_every_key_case_and_duplicate },
           { "unknown keys refused", test_unknown_refused },
           { "unknown keys dropped and reported with allow_unknown", test_unknown_dropped },
           { "allow_unknown still refuses case variants", test_unknown_case_folded_still_refused },
