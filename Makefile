@@ -128,6 +128,12 @@ $(BUILDDIR)/fuzz/%: tests/fuzz/%.c $$(DEPS_$$(call room,$$*)) $(BUILDDIR)/.flags
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \
 	  $(DEPS_$(call room,$*)) $(PKG_LIBS) $(POLICY_EXTRA_LIBS)
 
+# Benchmarks: parma vs runc/crun/veritysetup side by side in one run.
+BENCH_DIR := $(CURDIR)/build/bench
+bench: deps
+	$(MAKE) BUILDDIR=$(BENCH_DIR) SYSCONFDIR=$(BENCH_DIR)/etc all
+	tests/bench/run.sh $(BENCH_DIR)
+
 demo: deps
 	$(MAKE) BUILDDIR=$(CURDIR)/build/demo SYSCONFDIR=$(CURDIR)/build/demo/etc all
 	contrib/demo.sh $(CURDIR)/build/demo
