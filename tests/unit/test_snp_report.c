@@ -134,7 +134,8 @@ test_malformed_reports_refused (void)
   snp_put32 (b + SNP_OFF_SIG_ALGO, 2);
   TAP_CHECK (refuses (b, SNP_REPORT_SIZE, "signature_algo 2"));
   /* Every reserved byte, one at a time. */
-  const size_t mbz[] = { 0x4c, 0x188, 0x19f, 0x1eb, 0x1ef, 0x1f8, 0x29f, 0x2d0, 0x320, 0x330, 0x49f };
+  const size_t mbz[]
+      = { 0x4c, 0x188, 0x19f, 0x1eb, 0x1ef, 0x1f8, 0x29f, 0x2d0, 0x320, 0x330, 0x49f };
   for (size_t i = 0; i < sizeof mbz / sizeof mbz[0]; i++)
     {
       memcpy (b, raw, SNP_REPORT_SIZE);
@@ -187,9 +188,10 @@ test_input_formats (void)
   struct snp_report r;
   enum snp_input_format f;
   parma_error_t err = NULL;
-  TAP_CHECK (snp_report_decode_input ((uint8_t *) t.p, t.n, &r, &f, &err) == 0 && f == SNP_INPUT_HEX);
+  TAP_CHECK (snp_report_decode_input ((uint8_t *)t.p, t.n, &r, &f, &err) == 0
+             && f == SNP_INPUT_HEX);
   TAP_CHECK (memcmp (r.raw, raw, SNP_REPORT_SIZE) == 0);
-  TAP_CHECK (snp_report_decode_input ((uint8_t *) t.p, t.n - 10, &r, &f, &err) < 0);
+  TAP_CHECK (snp_report_decode_input ((uint8_t *)t.p, t.n - 10, &r, &f, &err) < 0);
   parma_error_release (&err);
   free (t.p);
   /* HCL header + report; a short HCL is refused. */
@@ -200,10 +202,11 @@ test_input_formats (void)
   TAP_CHECK (strstr (err->msg, "HCL report truncated") != NULL);
   parma_error_release (&err);
   static const char bad_json[] = "{\"report\": [1, 2, 300]}";
-  TAP_CHECK (snp_report_decode_input ((const uint8_t *) bad_json, strlen (bad_json), &r, &f, &err) < 0);
+  TAP_CHECK (snp_report_decode_input ((const uint8_t *)bad_json, strlen (bad_json), &r, &f, &err)
+             < 0);
   TAP_CHECK (strstr (err->msg, "not a byte") != NULL);
   parma_error_release (&err);
-  TAP_CHECK (snp_report_decode_input ((const uint8_t *) "", 0, &r, &f, &err) < 0);
+  TAP_CHECK (snp_report_decode_input ((const uint8_t *)"", 0, &r, &f, &err) < 0);
   parma_error_release (&err);
   return 0;
 }
@@ -241,7 +244,7 @@ test_report_data_binding (void)
 {
   uint8_t policy[32], nonce[32], out[64];
   for (int i = 0; i < 32; i++)
-    policy[i] = (uint8_t) i, nonce[i] = 0xa5;
+    policy[i] = (uint8_t)i, nonce[i] = 0xa5;
   parma_error_t err = NULL;
   TAP_CHECK (snp_report_data_for_policy (policy, nonce, out, &err) == 0);
   cleanup_free char *h = hex_encode (out, 64);
@@ -255,7 +258,7 @@ test_sev_guest_request_response (void)
 {
   uint8_t rd[64], req[96];
   for (int i = 0; i < 64; i++)
-    rd[i] = (uint8_t) (i + 1);
+    rd[i] = (uint8_t)(i + 1);
   snp_guest_build_report_req (rd, 2, req);
   struct snp_report_req kreq;
   memcpy (&kreq, req, sizeof kreq); /* the kernel's view of our bytes */
@@ -285,8 +288,8 @@ test_sev_guest_request_response (void)
   parma_error_release (&err);
 
   TAP_CHECK (snp_guest_error_is_busy (EAGAIN, 0));
-  TAP_CHECK (snp_guest_error_is_busy (EIO, (uint64_t) SNP_GUEST_VMM_ERR_BUSY << 32));
-  TAP_CHECK (!snp_guest_error_is_busy (EIO, (uint64_t) SNP_GUEST_VMM_ERR_INVALID_LEN << 32));
+  TAP_CHECK (snp_guest_error_is_busy (EIO, (uint64_t)SNP_GUEST_VMM_ERR_BUSY << 32));
+  TAP_CHECK (!snp_guest_error_is_busy (EIO, (uint64_t)SNP_GUEST_VMM_ERR_INVALID_LEN << 32));
   cleanup_free char *m = snp_guest_describe_error (ENOTCONN, 0);
   TAP_CHECK (strstr (m, "VMPCK is disabled") != NULL);
   return 0;
@@ -300,7 +303,8 @@ test_sev_guest_device_errors (void)
   uint8_t rd[64] = { 0 };
   struct snp_fetch_result res;
   parma_error_t err = NULL;
-  struct snp_source src = { .backend = SNP_BACKEND_SEV_GUEST, .device_path = "/nonexistent/sev-guest" };
+  struct snp_source src
+      = { .backend = SNP_BACKEND_SEV_GUEST, .device_path = "/nonexistent/sev-guest" };
   TAP_CHECK (snp_fetch_report (&src, rd, &res, &err) < 0 && err->status == ENOENT);
   parma_error_release (&err);
   char path[] = "/tmp/parma-snp-dev-XXXXXX";
@@ -380,6 +384,73 @@ test_cert_table_bounds (void)
   return 0;
 }
 
+/* Deterministic mutation fuzzing of the untrusted-input parsers (report in
+   every input format, cert table): they must never crash or read out of
+   bounds (run under `make asan` to check the latter). */
+static uint32_t fuzz_state = 0x9e3779b9u;
+static uint32_t
+fuzz_next (void)
+{
+  fuzz_state ^= fuzz_state << 13;
+  fuzz_state ^= fuzz_state >> 17;
+  fuzz_state ^= fuzz_state << 5;
+  return fuzz_state;
+}
+
+static int
+test_mutation_fuzz (void)
+{
+  uint8_t raw[SNP_REPORT_SIZE];
+  TAP_CHECK (milan_raw (raw) == 0);
+  cleanup_free uint8_t *buf = xmalloc (4 * SNP_REPORT_SIZE);
+  int accepted = 0;
+  for (int iter = 0; iter < 20000; iter++)
+    {
+      size_t len;
+      switch (iter % 4)
+        {
+        case 0: /* raw */
+          memcpy (buf, raw, SNP_REPORT_SIZE);
+          len = SNP_REPORT_SIZE;
+          break;
+        case 1: /* HCL */
+          memset (buf, 0, 0x20);
+          memcpy (buf, "HCLA", 4);
+          memcpy (buf + 0x20, raw, SNP_REPORT_SIZE);
+          len = 0x20 + SNP_REPORT_SIZE;
+          break;
+        case 2: /* hex */
+          {
+            cleanup_free char *h = hex_encode (raw, SNP_REPORT_SIZE);
+            memcpy (buf, h, 2 * SNP_REPORT_SIZE);
+            len = 2 * SNP_REPORT_SIZE;
+          }
+          break;
+        default: /* JSON */
+          len = (size_t)snprintf ((char *)buf, 4 * SNP_REPORT_SIZE, "{\"report\": [%u, %u, 3]}",
+                                  fuzz_next () % 300, fuzz_next () % 300);
+          break;
+        }
+      /* a few random byte edits, and maybe a random truncation */
+      for (uint32_t k = fuzz_next () % 4 + 1; k > 0; k--)
+        buf[fuzz_next () % len] = (uint8_t)fuzz_next ();
+      if (fuzz_next () % 8 == 0)
+        len = fuzz_next () % (len + 1);
+      cleanup_free uint8_t *copy = xmemdup (buf, len ? len : 1); /* exact-size heap copy for ASAN */
+      struct snp_report r;
+      parma_error_t err = NULL;
+      if (snp_report_decode_input (copy, len, &r, NULL, &err) == 0)
+        accepted++;
+      parma_error_release (&err);
+      struct snp_certs *c = snp_certs_new ();
+      snp_certs_add_cert_table (c, copy, len, &err);
+      parma_error_release (&err);
+      snp_certs_free (c);
+    }
+  fprintf (stderr, "# fuzz: %d of 20000 mutated inputs parsed\n", accepted);
+  return 0;
+}
+
 TAP_MAIN ({ "real reports parse to the README's values", test_real_reports_expected_values },
           { "malformed reports refused", test_malformed_reports_refused },
           { "hex, HCL and JSON inputs", test_input_formats },
@@ -388,4 +459,5 @@ TAP_MAIN ({ "real reports parse to the README's values", test_real_reports_expec
           { "sev-guest request/response helpers", test_sev_guest_request_response },
           { "sev-guest device errors", test_sev_guest_device_errors },
           { "pinned ARK fingerprints match amd-roots", test_pinned_ark_fingerprints },
-          { "cert table bounds", test_cert_table_bounds })
+          { "cert table bounds", test_cert_table_bounds },
+          { "mutation fuzz of the parsers", test_mutation_fuzz })
