@@ -317,6 +317,24 @@ open_dm (const struct verity_open_request *req, const struct verity_params *p, i
   return 0;
 }
 
+/* A host-named image: a regular file or a block device, never a FIFO or
+   socket that would block or feed us a stream (O_NONBLOCK for the open). */
+static int
+open_image (const char *path, parma_error_t *err)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0)
+    return parma_error_make (err, errno, "open `%s`", path);
+  struct stat st;
+  if (fstat (fd, &st) < 0 || !(S_ISREG (st.st_mode) || S_ISBLK (st.st_mode))
+      || fcntl (fd, F_SETFL, 0) < 0)
+    {
+      close (fd);
+      return parma_error_make (err, EINVAL, "`%s`: not a regular file or block device", path);
+    }
+  return fd;
+}
+
 int
 verity_open (const struct verity_open_request *req, parma_error_t *err)
 {
@@ -364,13 +382,13 @@ verity_open (const struct verity_open_request *req, parma_error_t *err)
   cleanup_close int target = verity_open_dir_nofollow (req->mount_point, err);
   if (target < 0)
     return parma_error_wrap (err, "mount point");
-  cleanup_close int data_fd = open (req->data_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  cleanup_close int data_fd = open_image (req->data_path, err);
   if (data_fd < 0)
-    return parma_error_make (err, errno, "open `%s`", req->data_path);
+    return -1;
   const char *hash_path = req->hash_path ? req->hash_path : req->data_path;
-  cleanup_close int hash_fd = open (hash_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  cleanup_close int hash_fd = open_image (hash_path, err);
   if (hash_fd < 0)
-    return parma_error_make (err, errno, "open `%s`", hash_path);
+    return -1;
   if (verity_resolve_data_blocks (data_fd, &p, err) < 0)
     return parma_error_wrap (err, "`%s`", req->data_path);
   /* Never trust the host's superblock: it must agree with the policy. */

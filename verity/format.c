@@ -76,13 +76,12 @@ verity_format (const char *data_path, const char *hash_path, struct verity_param
   cleanup_close int data_fd = open_data (data_path, err);
   if (data_fd < 0)
     return -1;
-  /* No O_TRUNC: like veritysetup, only the hash area is (re)written. */
-  cleanup_close int hash_fd = open (hash_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-  if (hash_fd < 0)
-    return parma_error_make (err, errno, "open `%s`", hash_path);
   if (verity_resolve_data_blocks (data_fd, p, err) < 0)
     return parma_error_wrap (err, "`%s`", data_path);
-  if (check_overlap (data_fd, hash_fd, p, err) < 0)
+  /* Everything that can fail on the input fails before the hash file is
+     created or touched. */
+  cleanup_close int existing = open (hash_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (existing >= 0 && check_overlap (data_fd, existing, p, err) < 0)
     return -1;
   if (!p->no_superblock && !p->have_uuid)
     {
@@ -95,6 +94,13 @@ verity_format (const char *data_path, const char *hash_path, struct verity_param
   struct verity_tree t;
   if (verity_build_tree (data_fd, p, &t, err) < 0)
     return parma_error_wrap (err, "`%s`", data_path);
+  /* No O_TRUNC: like veritysetup, only the hash area is (re)written. */
+  cleanup_close int hash_fd = open (hash_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+  if (hash_fd < 0)
+    {
+      verity_tree_release (&t);
+      return parma_error_make (err, errno, "open `%s`", hash_path);
+    }
   size_t hbs = p->hash_block_size;
   int ret = 0;
   if (!p->no_superblock)

@@ -137,6 +137,15 @@ test_open_refusals (void)
       TAP_CHECK (verity_open (&req, &err) < 0 && err->status == ENODEV);
       parma_error_release (&err);
     }
+  /* A FIFO as the image would block the copy: refused up front. */
+  cleanup_free char *fifo = xasprintf ("%s/fifo", workdir);
+  TAP_CHECK (mkfifo (fifo, 0600) == 0);
+  req.backend = VERITY_BACKEND_MEMFD;
+  req.data_path = fifo;
+  TAP_CHECK (verity_open (&req, &err) < 0 && err->status == EINVAL);
+  parma_error_release (&err);
+  unlink (fifo);
+  req.data_path = data;
   req.root_hex = "22";
   TAP_CHECK (verity_open (&req, &err) < 0 && err->status == EINVAL);
   parma_error_release (&err);

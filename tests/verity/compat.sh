@@ -107,5 +107,8 @@ check_fails "dump: not a verity file" parma-verity dump "$W/d.img"
 check_fails "verify: option contradicting the superblock" parma-verity verify "$W/d.img" "$W/d.hash" "$root" --salt=01
 check_fails "root-hash without --salt refused" parma-verity root-hash "$W/d.img"
 check_fails "bad --hash refused" parma-verity format "$W/d.img" "$W/x.hash" --hash=md5 --salt=-
+head -c 100 /dev/zero >"$W/tiny.img"
+check_fails "format of a file smaller than a block fails" parma-verity format "$W/tiny.img" "$W/tiny.hash" --salt=-
+check "and creates no hash file" test ! -e "$W/tiny.hash"
 check_fails "bad block size refused" parma-verity format "$W/d.img" "$W/x.hash" --data-block-size=1000 --salt=-
 done_testing
