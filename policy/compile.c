@@ -36,8 +36,10 @@ policy_rule_compile_now (struct pol_rule *r, const char *path, parma_error_t *er
     {
       char msg[128];
       regerror (rc, &r->re, msg, sizeof msg);
-      return parma_error_make (err, EINVAL, "%s: bad regular expression \"%s\": %s", path,
-                               r->pattern, msg);
+      cleanup_free char *line
+          = xasprintf ("%s: bad regular expression \"%s\": %s", path, r->pattern, msg);
+      cleanup_free char *safe = policy_escape_controls (line);
+      return parma_error_make (err, EINVAL, "%s", safe);
     }
   r->compiled = true;
   return 0;

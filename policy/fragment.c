@@ -52,7 +52,10 @@ policy_add_fragment (struct policy *p, const char *doc, size_t doc_len, const ui
   {
     if (strcmp (key, "issuer") && strcmp (key, "feed") && strcmp (key, "svn")
         && strcmp (key, "containers"))
-      return parma_error_make (err, EINVAL, "fragment.%s: unknown key", key);
+      {
+        cleanup_free char *safe = policy_escape_controls (key);
+        return parma_error_make (err, EINVAL, "fragment.%s: unknown key", safe);
+      }
   }
   const char *issuer = json_string_value (json_object_get (in, "issuer"));
   const char *feed = json_string_value (json_object_get (in, "feed"));
@@ -60,6 +63,7 @@ policy_add_fragment (struct policy *p, const char *doc, size_t doc_len, const ui
   json_t *cs = json_object_get (in, "containers");
   if (issuer == NULL || feed == NULL)
     return parma_error_make (err, EINVAL, "fragment: issuer and feed must be strings");
+  cleanup_free char *feed_safe = policy_escape_controls (feed);
   if (!json_is_integer (svn) || json_integer_value (svn) < 0)
     return parma_error_make (err, EINVAL, "fragment.svn: must be a non-negative integer");
   if (!json_is_array (cs))
@@ -93,16 +97,16 @@ policy_add_fragment (struct policy *p, const char *doc, size_t doc_len, const ui
     return parma_error_make (err, EPERM, "fragment: issuer is not pinned by the policy");
   if (pinned == NULL)
     return parma_error_make (err, EPERM, "fragment: feed \"%s\" is not pinned for this issuer",
-                             feed);
+                             feed_safe);
   if (verify_signature (json_string_value (json_object_get (pinned, "issuer")), doc, doc_len, sig,
                         sig_len)
       < 0)
-    return parma_error_make (err, EPERM, "fragment: bad signature for feed \"%s\"", feed);
+    return parma_error_make (err, EPERM, "fragment: bad signature for feed \"%s\"", feed_safe);
   json_int_t min = json_integer_value (json_object_get (pinned, "minimum_svn"));
   if (json_integer_value (svn) < min)
     return parma_error_make (err, EPERM, "fragment: svn %" JSON_INTEGER_FORMAT
                              " is below minimum_svn %" JSON_INTEGER_FORMAT " of feed \"%s\"",
-                             json_integer_value (svn), min, feed);
+                             json_integer_value (svn), min, feed_safe);
   cleanup_json json_t *canon = json_array ();
   for (size_t i = 0; i < json_array_size (cs); i++)
     {

@@ -41,6 +41,8 @@ int policy_normalize_container (json_t *in, const char *path, json_t **out, parm
 char *policy_dump_canonical (json_t *canon, size_t *len);
 /* Canonical capability name ("CAP_SYS_ADMIN") -> number, or -1. */
 int policy_cap_number (const char *name);
+/* Copy of s with control bytes as \xNN (names.c). */
+char *policy_escape_controls (const char *s);
 /* "SIGTERM", "TERM", "15" -> 15; -1 if not a signal. */
 int policy_signal_number (const char *name);
 

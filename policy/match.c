@@ -38,8 +38,10 @@ verdict_fail (struct policy_verdict *v, const char *rule, const char *fmt, ...)
     }
   va_list ap;
   va_start (ap, fmt);
+  cleanup_free char *why = xvasprintf (fmt, ap);
   v->failures[v->n_failures].rule = rule;
-  v->failures[v->n_failures].why = xvasprintf (fmt, ap);
+  /* Request values are quoted in here: one line each, always. */
+  v->failures[v->n_failures].why = policy_escape_controls (why);
   v->n_failures++;
   va_end (ap);
 }
@@ -58,7 +60,7 @@ deny_error (const struct policy_verdict *v, parma_error_t *err)
 {
   if (v->n_failures == 0)
     return parma_error_make (err, 0, "containers: no container entry matches");
-  const char *name = v->container_name ? v->container_name : "?";
+  cleanup_free char *name = policy_escape_controls (v->container_name ? v->container_name : "?");
   if (v->container_index == POLICY_NO_CONTAINER)
     return parma_error_make (err, 0, "%s: %s", v->failures[0].rule, v->failures[0].why);
   return parma_error_make (err, 0, "%s: %s (closest: containers[%zu] \"%s\"%s)",

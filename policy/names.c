@@ -5,6 +5,7 @@
 #include "policy/internal.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,3 +51,22 @@ policy_signal_number (const char *name)
   return -1;
 }
 
+
+/* Error and denial messages quote untrusted strings (JSON keys, env
+   variables, paths); a newline or escape sequence in them must not forge a
+   second log line or drive a terminal: control bytes become \xNN. */
+char *
+policy_escape_controls (const char *s)
+{
+  size_t n = 0;
+  for (const char *c = s; *c; c++)
+    n += ((unsigned char) *c < 0x20 || *c == 0x7f) ? 4 : 1;
+  char *out = xmalloc (n + 1), *o = out;
+  for (const char *c = s; *c; c++)
+    if ((unsigned char) *c < 0x20 || *c == 0x7f)
+      o += sprintf (o, "\\x%02x", (unsigned char) *c);
+    else
+      *o++ = *c;
+  *o = '\0';
+  return out;
+}

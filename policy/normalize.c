@@ -36,7 +36,9 @@ fail (parma_error_t *err, const char *path, const char *fmt, ...)
   va_start (ap, fmt);
   cleanup_free char *msg = xvasprintf (fmt, ap);
   va_end (ap);
-  return parma_error_make (err, EINVAL, "%s: %s", path[0] ? path : "policy", msg);
+  cleanup_free char *line = xasprintf ("%s: %s", path[0] ? path : "policy", msg);
+  cleanup_free char *safe = policy_escape_controls (line);
+  return parma_error_make (err, EINVAL, "%s", safe);
 }
 
 static char *
@@ -155,10 +157,11 @@ norm_strv (json_t *in, const char *path, const char *key, bool required, bool is
     {
       json_t *s = json_array_get (v, i);
       cleanup_free char *pi = join_index (p, i);
-      if (!json_is_string (s))
-        return fail (err, pi, "must be a string");
       cleanup_free char *norm = NULL;
-      if (fn && fn (json_string_value (s), pi, &norm, err) < 0)
+      int ret = json_is_string (s) ? 0 : fail (err, pi, "must be a string");
+      if (ret == 0 && fn)
+        ret = fn (json_string_value (s), pi, &norm, err);
+      if (ret < 0)
         {
           for (size_t j = 0; j < i; j++)
             json_decref (items[j]);
@@ -169,12 +172,16 @@ norm_strv (json_t *in, const char *path, const char *key, bool required, bool is
   if (is_set)
     qsort (items, n, sizeof *items, cmp_json_str);
   json_t *arr = json_array ();
+  json_t *last = NULL; /* the last item kept (compared before any decref) */
   for (size_t i = 0; i < n; i++)
     {
-      if (is_set && i > 0 && cmp_json_str (&items[i - 1], &items[i]) == 0)
+      if (is_set && last != NULL && cmp_json_str (&last, &items[i]) == 0)
         json_decref (items[i]);
       else
-        json_array_append_new (arr, items[i]);
+        {
+          json_array_append_new (arr, items[i]);
+          last = items[i];
+        }
     }
   json_object_set_new (out, key, arr);
   return 0;

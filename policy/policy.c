@@ -171,8 +171,11 @@ policy_load (const char *buf, size_t len, struct policy **out, parma_error_t *er
   /* Duplicate keys are refused: two readers could each keep another one. */
   cleanup_json json_t *in = json_loadb (buf, len, JSON_REJECT_DUPLICATES, &jerr);
   if (in == NULL)
-    return parma_error_make (err, EINVAL, "policy: line %d column %d: %s", jerr.line,
-                             jerr.column, jerr.text);
+    {
+      cleanup_free char *safe = policy_escape_controls (jerr.text);
+      return parma_error_make (err, EINVAL, "policy: line %d column %d: %s", jerr.line,
+                               jerr.column, safe);
+    }
   cleanup_json json_t *canon = NULL;
   if (policy_normalize (in, &canon, err) < 0)
     return -1;

@@ -178,7 +178,8 @@ check_user (const struct pol_user *pu, const struct oci_process *proc, struct po
   if (um != pu->umask)
     verdict_fail (v, "user", "policy umask %04o vs request %04o", pu->umask, um);
   cleanup_free uint32_t *g = xcalloc (u->n_additional_gids + 1, sizeof *g);
-  memcpy (g, u->additional_gids, u->n_additional_gids * sizeof *g);
+  if (u->n_additional_gids > 0)
+    memcpy (g, u->additional_gids, u->n_additional_gids * sizeof *g);
   qsort (g, u->n_additional_gids, sizeof *g, cmp_u32);
   size_t ng = 0;
   for (size_t i = 0; i < u->n_additional_gids; i++)

@@ -23,7 +23,8 @@ sorted_set (char **v, size_t *n)
 {
   size_t len = v ? strv_len (v) : 0;
   char **s = xcalloc (len + 1, sizeof *s);
-  memcpy (s, v, len * sizeof *s);
+  if (len > 0)
+    memcpy (s, v, len * sizeof *s);
   qsort (s, len, sizeof *s, cmp_str);
   size_t m = 0;
   for (size_t i = 0; i < len; i++)

@@ -110,8 +110,7 @@ add_rules (scmp_filter_ctx ctx, const struct oci_seccomp *s, parma_error_t *err)
             continue; /* unknown here: runc skips it too */
           int rc = seccomp_rule_add_array (ctx, act, nr, (unsigned) sc->n_args, cmp);
           if (rc < 0 && rc != -EEXIST)
-            return parma_error_make (err, -rc, "linux.seccomp.syscalls[%zu]: rule for %s", i,
-                                     sc->names[n]);
+            return parma_error_make (err, -rc, "linux.seccomp.syscalls[%zu].names[%zu]: rule refused", i, n);
         }
     }
   return 0;

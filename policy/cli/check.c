@@ -115,6 +115,7 @@ verb_check (int argc, char **argv, parma_error_t *err)
   struct oci_read_options o = { 0 };
   if (oci_process_parse (buf, len, &o, &proc, err) < 0)
     return parma_error_wrap (err, "%s", process);
+  strv_free (o.dropped_keys);
   ret = policy_match_exec (p, ci, proc, &ctx, &v, &deny);
   if (ret < 0 && deny->status != 0)
     {

@@ -8,6 +8,9 @@ int gen_emit (json_t *doc, const char *out, parma_error_t *err);
 /* gen --oci-layout DIR[:TAG] (gen_layout.c). */
 int gen_oci_layout (const char *spec, const char *name, bool diff_ids_only, const char *out,
                     parma_error_t *err);
+/* config.User -> numeric ids, names looked up in the layers (gen_user.c). */
+int gen_resolve_user (const char *user, char *const *layer_paths, size_t n_layers, long *uid,
+                      long *gid, parma_error_t *err);
 static inline void
 gen_json_decrefp (json_t **j)
 {

@@ -3,7 +3,9 @@
    manifest, the config and every layer), checks each blob against its
    digest, decompresses each layer (gzip, zstd or plain, through
    libarchive) and checks it against the config's diff_id.  Command, env,
-   working directory and user come from the image config; everything else
+   working directory and user (names resolved in the image's own
+   /etc/passwd and /etc/group, gen_user.c) come from the image config;
+   everything else
    from runc's default spec (what `runc spec` and engines start from).
    Layers are recorded as dm-verity root hashes (sha256, 4096-byte blocks,
    no salt) of the reproducible squashfs image verity_mkimage() makes from
@@ -135,30 +137,6 @@ layer_diff_id (const char *dir, const char *digest, int tar_fd, char **hex_out,
   return 0;
 }
 
-static int
-parse_user (const char *u, json_t *container, parma_error_t *err)
-{
-  long uid = 0, gid = 0;
-  if (u && u[0])
-    {
-      char *end;
-      uid = strtol (u, &end, 10);
-      if (end == u || uid < 0 || (*end && *end != ':'))
-        return parma_error_make (err, EINVAL, "oci-layout: config.User `%s`: only numeric "
-                                 "uid[:gid] is supported (names are not resolved)", u);
-      if (*end == ':')
-        {
-          char *g = end + 1;
-          gid = strtol (g, &end, 10);
-          if (end == g || gid < 0 || *end)
-            return parma_error_make (err, EINVAL, "oci-layout: config.User `%s`: gid not numeric", u);
-        }
-    }
-  json_object_set_new (container, "user", json_pack ("{s:I,s:I}", "uid", (json_int_t) uid, "gid",
-                                                     (json_int_t) gid));
-  return 0;
-}
-
 /* Root hash of the verity image of the uncompressed layer in tar_path. */
 static int
 layer_root_hash (const char *tmpdir, const char *tar_path, size_t i, char **hex_out,
@@ -166,7 +144,10 @@ layer_root_hash (const char *tmpdir, const char *tar_path, size_t i, char **hex_
 {
   cleanup_free char *img = xasprintf ("%s/layer%zu.img", tmpdir, i);
   if (verity_mkimage (tar_path, img, NULL, err) < 0)
-    return parma_error_wrap (err, "oci-layout: layer %zu: image", i);
+    {
+      unlink (img);
+      return parma_error_wrap (err, "oci-layout: layer %zu: image", i);
+    }
   struct verity_params vp;
   verity_params_init (&vp);
   uint8_t root[VERITY_MAX_DIGEST];
@@ -268,8 +249,11 @@ gen_oci_layout (const char *spec, const char *name, bool diff_ids_only, const ch
     }
   json_t *cc = json_object_get (config, "config");
   json_t *cmd = json_array ();
-  json_array_extend (cmd, json_object_get (cc, "Entrypoint") ?: json_array ());
-  json_array_extend (cmd, json_object_get (cc, "Cmd") ?: json_array ());
+  json_t *ep = json_object_get (cc, "Entrypoint"), *cm = json_object_get (cc, "Cmd");
+  if (json_is_array (ep))
+    json_array_extend (cmd, ep);
+  if (json_is_array (cm))
+    json_array_extend (cmd, cm);
   if (json_array_size (cmd) == 0)
     {
       json_decref (cmd);
@@ -283,8 +267,17 @@ gen_oci_layout (const char *spec, const char *name, bool diff_ids_only, const ch
   json_object_set_new (c, "env_rules", env);
   const char *wd = json_string_value (json_object_get (cc, "WorkingDir"));
   json_object_set_new (c, "working_dir", json_string (wd && wd[0] ? wd : "/"));
-  if (parse_user (json_string_value (json_object_get (cc, "User")), c, err) < 0)
+  cleanup_strv char **paths = xcalloc (json_array_size (layers) + 1, sizeof *paths);
+  for (size_t i = 0; i < json_array_size (layers); i++)
+    if (blob_path (dir, json_string_value (json_object_get (json_array_get (layers, i), "digest")),
+                   &paths[i], err) < 0)
+      return -1;
+  long uid, gid;
+  if (gen_resolve_user (json_string_value (json_object_get (cc, "User")), paths,
+                        json_array_size (layers), &uid, &gid, err) < 0)
     return -1;
+  json_object_set_new (c, "user", json_pack ("{s:I,s:I}", "uid", (json_int_t) uid, "gid",
+                                             (json_int_t) gid));
   json_object_set_new (c, "name", json_string (name ? name : (tag ? tag : "image")));
   cleanup_json json_t *doc = json_pack ("{s:i,s:[O]}", "version", 1, "containers", c);
   return gen_emit (doc, out, err);

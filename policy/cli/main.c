@@ -48,6 +48,7 @@ cli_load_bundle (const char *dir, bool allow_unknown, struct oci_config **out, p
   struct oci_read_options o = { .allow_unknown = allow_unknown };
   if (oci_config_parse (buf, len, &o, out, err) < 0)
     return parma_error_wrap (err, "%s", path);
+  strv_free (o.dropped_keys);
   return 0;
 }
 

@@ -210,6 +210,23 @@ check "image policy admits the runc bundle of that image" $P check "$W/img.json"
 jq '.process.args = ["sh","-x"]' "$W/ib/config.json" >"$W/x.json" && mv "$W/x.json" "$W/ib/config.json"
 check_fails "and not another command" $P check "$W/img.json" --bundle "$W/ib"
 check "lint of the image policy is clean" $P lint "$W/img.json"
+# config.User names are resolved in the image's own /etc/passwd and /etc/group.
+user_layout() { # USER -> prints "uid:gid" of the generated policy
+  local cfg man cd md t="u-${1//:/_}"
+  cfg=$(jq -c --arg u "$1" '.config.User = $u' "$W/cfg.json"); cd=$(printf '%s' "$cfg" | sha256sum | cut -d' ' -f1)
+  printf '%s' "$cfg" >"$L/blobs/sha256/$cd"
+  man=$(jq -c --arg c "sha256:$cd" '.config.digest = $c' "$W/man.json"); md=$(printf '%s' "$man" | sha256sum | cut -d' ' -f1)
+  printf '%s' "$man" >"$L/blobs/sha256/$md"
+  jq --arg m "sha256:$md" --arg t "$t" '.manifests += [{digest:$m,annotations:{"org.opencontainers.image.ref.name":$t}}]' \
+    "$L/index.json" >"$W/i.json" && mv "$W/i.json" "$L/index.json"
+  $P gen --oci-layout "$L:$t" --diff-ids 2>&1 | jq -r '.containers[0].user | "\(.uid):\(.gid)"' 2>/dev/null ||
+    $P gen --oci-layout "$L:$t" --diff-ids 2>&1
+}
+check_eq "User nobody -> 65534:65534" "$(user_layout nobody)" "65534:65534"
+check_eq "User nobody:root -> 65534:0" "$(user_layout nobody:root)" "65534:0"
+check_eq "User 65534 -> primary gid from passwd" "$(user_layout 65534)" "65534:65534"
+check_eq "User 7:8 stays numeric" "$(user_layout 7:8)" "7:8"
+check_match "unknown user name refused" "$(user_layout ghost)" "no such user in the image's /etc/passwd"
 if command -v zstd >/dev/null; then
   zstd -q -f "$W/layer.tar" -o "$W/layer.tar.zst"; zdig=$(sha256sum "$W/layer.tar.zst" | cut -d' ' -f1)
   cp "$W/layer.tar.zst" "$L/blobs/sha256/$zdig"

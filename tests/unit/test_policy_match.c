@@ -567,6 +567,17 @@ test_canonical_properties (void)
   TAP_CHECK (policy_load (c, strlen (c), &pc, &err) == 0);
   TAP_CHECK (memcmp (policy_sha256 (pa), policy_sha256 (pb), POLICY_SHA256_LEN) == 0);
   TAP_CHECK (memcmp (policy_sha256 (pa), policy_sha256 (pc), POLICY_SHA256_LEN) != 0);
+  /* Sets: runs of duplicates collapse (found by fuzzing: a use after free
+     on the third copy). */
+  const char *d3 = "{\"version\":1,\"containers\":[{\"name\":\"x\",\"command\":[\"sh\"],"
+                   "\"namespaces\":[\"ipc\",\"pid\",\"ipc\",\"ipc\",\"pid\"]}]}";
+  const char *d1 = "{\"version\":1,\"containers\":[{\"name\":\"x\",\"command\":[\"sh\"],"
+                   "\"namespaces\":[\"pid\",\"ipc\"]}]}";
+  cleanup_policy struct policy *p3 = NULL;
+  cleanup_policy struct policy *p1 = NULL;
+  TAP_CHECK (policy_load (d3, strlen (d3), &p3, &err) == 0);
+  TAP_CHECK (policy_load (d1, strlen (d1), &p1, &err) == 0);
+  TAP_CHECK (memcmp (policy_sha256 (p3), policy_sha256 (p1), POLICY_SHA256_LEN) == 0);
   return 0;
 }
 
