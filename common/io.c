@@ -180,9 +180,8 @@ int
 safe_mkdirat_p (int dirfd, const char *path, mode_t mode, parma_error_t *err)
 {
   cleanup_free char *copy = xstrdup (path);
-  cleanup_close int cur = dup (dirfd == AT_FDCWD ? AT_FDCWD : dirfd);
-  if (dirfd == AT_FDCWD)
-    cur = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int cur = dirfd == AT_FDCWD ? open (".", O_PATH | O_DIRECTORY | O_CLOEXEC)
+                                            : fcntl (dirfd, F_DUPFD_CLOEXEC, 0);
   if (cur < 0)
     return parma_error_make (err, errno, "open directory");
   char *save = NULL;

@@ -171,13 +171,18 @@ report (struct parma_globals *g, parma_error_t *err)
     msg = xstrdup ((*err)->msg);
   else
     msg = parma_error_format (*err);
+  /* Errors and denials always name parma-runc, whatever argv[0] is: podman
+     only passes --log to a runtime named runc, so operators symlink it, and
+     a denial must still say who refused (DESIGN §1).  Usage text keeps
+     argv[0], as runc's does. */
+  const char *who = g->usage_error ? g->prog : "parma-runc";
   cleanup_free char *line = NULL;
   if (g->denied || g->usage_error || g->verb == NULL)
-    line = xasprintf ("%s: %s", g->prog, msg);
+    line = xasprintf ("%s: %s", who, msg);
   else if (g->id)
-    line = xasprintf ("%s: %s %s: %s", g->prog, g->verb, g->id, msg);
+    line = xasprintf ("%s: %s %s: %s", who, g->verb, g->id, msg);
   else
-    line = xasprintf ("%s: %s: %s", g->prog, g->verb, msg);
+    line = xasprintf ("%s: %s: %s", who, g->verb, msg);
   fflush (stdout);
   fprintf (stderr, "%s\n", line);
   write_log_line (g, line);

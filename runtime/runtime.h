@@ -301,7 +301,7 @@ int parma_path_request (struct parma_globals *g, const char *flag, const char *p
    under allowed_dirs; every verb but help calls it after parsing. */
 int parma_prepare (struct parma_globals *g, parma_error_t *err);
 
-/* runc 1.1's parseSignal: 1..64, or a name with or without SIG, any case. */
+/* runc 1.1's parseSignal: 0..64, or a name with or without SIG, any case. */
 int parma_parse_signal (const char *raw, int *signo, parma_error_t *err);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* parma's trusted state directory (layout in state.h). */
 #include "runtime/state.h"
+#include "runtime/enforce.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -229,9 +230,10 @@ parma_state_admit (struct parma_state *st, const struct parma_globals *g, const 
 {
   cleanup_free char *digest = parma_sha256_hex (config, config_len);
   cleanup_free char *now = parma_time_rfc3339 ();
-  json_t *j = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:n}", "id", st->id, "root", g->root,
+  json_t *j = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?}", "id", st->id, "root", g->root,
                          "verb", verb, "bundle", caller_bundle, "sealed_bundle", sealed_bundle,
-                         "config_sha256", digest, "time", now, "policy_entry");
+                         "config_sha256", digest, "time", now, "policy_entry",
+                         parma_decided_entry ());
   if (j == NULL)
     return parma_error_make (err, EINVAL, "admission record: not valid UTF-8");
   cleanup_free char *text = json_dumps (j, JSON_COMPACT | JSON_SORT_KEYS);

@@ -53,7 +53,7 @@ int
 parma_parse_signal (const char *raw, int *signo, parma_error_t *err)
 {
   int64_t n;
-  if (parse_int64 (raw, 1, 64, &n) == 0)
+  if (parse_int64 (raw, 0, 64, &n) == 0)
     {
       *signo = (int)n;
       return 0;

@@ -28,6 +28,7 @@
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_META (4u << 20)
@@ -148,8 +149,16 @@ layer_root_hash (const char *tmpdir, const char *tar_path, size_t i, char **hex_
       unlink (img);
       return parma_error_wrap (err, "oci-layout: layer %zu: image", i);
     }
+  /* parma's layer convention (verity_params_init_layer): the runtime opens
+     layers with these same parameters, so the roots must be computed so. */
+  struct stat st;
+  if (stat (img, &st) < 0 || st.st_size <= 0 || st.st_size % 4096 != 0)
+    {
+      unlink (img);
+      return parma_error_make (err, EINVAL, "oci-layout: layer %zu: image size is not a multiple of 4096", i);
+    }
   struct verity_params vp;
-  verity_params_init (&vp);
+  verity_params_init_layer (&vp, (uint64_t) st.st_size);
   uint8_t root[VERITY_MAX_DIGEST];
   size_t rl = 0;
   int ret = verity_root_hash (img, &vp, root, &rl, err);

@@ -71,15 +71,19 @@ rc_verbs=$(/usr/sbin/runc --help 2>/dev/null | awk '/^COMMANDS:/ { on = 1; next 
 check_match "runc --help lists its commands" "$rc_verbs" 'exec'
 missing=$(comm -23 <(echo "$rc_verbs") <(comp "$R" parma-runc ''))
 check_eq "parma-runc completes every verb of the real runc --help" "$missing" ""
-# every flag of every verb in `BINARY VERB --help` (runc's urfave/cli format)
+# every flag of every verb in `BINARY VERB --help` (runc's urfave/cli format),
+# as "VERB --flag" lines; the completion's side in one bash for all verbs
 flags_missing() { # BINARY VERB...
-  local bin=$1 verb have want; shift
-  for verb in "$@"; do
-    want=$("$bin" "$verb" --help 2>/dev/null | sed -n '/^OPTIONS:/,$p' |
-      sed -n 's/^ *\(--[a-z][a-z0-9-]*\).*/\1/p' | grep -vx -- '--help' | sort -u)
-    have=$(comp "$R" parma-runc "$verb" --)
-    comm -23 <(echo "$want" | sed "/^$/d") <(echo "$have") | sed "s/^/$verb /"
-  done
+  local bin=$1 verb; shift
+  comm -23 <(for verb in "$@"; do
+      "$bin" "$verb" --help 2>/dev/null | sed -n '/^OPTIONS:/,$p' |
+        sed -n "s/^ *\(--[a-z][a-z0-9-]*\).*/$verb \1/p"
+    done | grep -v ' --help$' | sort -u) \
+    <(bash --norc --noprofile -c '. "$1"; shift
+      for v in "$@"; do
+        COMP_WORDS=(parma-runc "$v" --); COMP_CWORD=2; _parma_runc
+        printf "$v %s\n" "${COMPREPLY[@]}"
+      done' _ "$R" "$@" | sort -u)
 }
 # shellcheck disable=SC2086
 check_eq "parma-runc completes every flag of the real runc VERB --help" \

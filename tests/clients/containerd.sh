@@ -168,6 +168,8 @@ if [ "$RUNTIME_IS_PARMA" = 1 ]; then
   check_match "a refused create reaches ctr with parma's reason" "$out" \
     'OCI runtime create failed: parma-runc: denied: create x0: allowed_dirs: --root'
   check_eq "nothing was created under the refused root" "$(ls -A "$OUTSIDE" 2>&1)" ""
+  check_eq "the refusal is in the audit log" \
+    "$(jq -r 'select(.id == "x0" and .verb == "create") | .decision' "$W/audit.log" 2>&1)" deny
   "${CTR[@]}" container rm x0 >/dev/null 2>&1
 fi
 

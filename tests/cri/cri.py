@@ -10,22 +10,25 @@ format is simple (varints and length-delimited fields), so this file carries
 the messages it uses as field tables with CRI v1's field numbers (read from
 k8s.io/cri-api pkg/apis/runtime/v1/api.proto) and a ~100-line encoder and
 decoder, and calls gRPC's generic unary method with raw-bytes serializers.
-The only dependency is python3-grpcio.  Exec streaming speaks the WebSocket
-form of Kubernetes' remote-command protocol (v4.channel.k8s.io) with the
-standard library; see crilib_ws.py.
+The only dependency is python3-grpcio (python3-protobuf, where installed,
+serves only `selftest`, which cross-checks this codec against it).  Exec
+streaming speaks the WebSocket form of Kubernetes' remote-command protocol
+(v4.channel.k8s.io) with the standard library; see crilib_ws.py.
 
 Usage (prints the response as JSON; a gRPC error is one line on stderr,
 "cri: METHOD: CODE: details", and exit status 1):
   cri.py [-s SOCKET] [-t SECONDS] call METHOD [JSON-REQUEST|@FILE]
   cri.py [-s SOCKET] [-t SECONDS] exec [--tty] [--stdin TEXT] CID -- CMD...
       runs CMD through the Exec RPC and the streaming server: copies its
-      stdout/stderr, exits with its exit code
+      stdout/stderr, exits with its exit code, or 125 with the reason on
+      stderr when the exec itself failed (e.g. the runtime refused it)
   cri.py [-s SOCKET] [-t SECONDS] serve
       one call per line on stdin, "SEQ METHOD JSON-REQUEST", one answer per
       line on stdout, "SEQ OK JSON-RESPONSE" or "SEQ ERR message"; this saves
       the interpreter's and grpc's start-up (~0.3 s) per call in the tests
   cri.py methods          lists the METHODs
   cri.py selftest         checks the protobuf codec against known bytes
+                          (and python3-protobuf, where installed)
 Request JSON uses the field names of api.proto; enums take names or numbers.
 """
 import json
@@ -395,6 +398,53 @@ def serve(channel, timeout):
     return 0
 
 
+def reference_check(sample):
+    """Where python3-protobuf is installed, parse our bytes with Google's
+    implementation (messages built at run time from the same tables) and
+    re-encode them: the codec must agree with it byte for byte."""
+    try:
+        from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+    except ImportError:
+        return []
+    types = {"str": 9, "bytes": 12, "bool": 8, "i32": 5, "i64": 3, "u32": 13, "u64": 4,
+             "enum": 14, "msg": 11, "rmsg": 11, "rstr": 9}
+    fdp = descriptor_pb2.FileDescriptorProto(name="cri_subset.proto", package="crisub",
+                                             syntax="proto3")
+    for enum, names in ENUMS.items():
+        e = fdp.enum_type.add(name=enum)
+        for i, n in enumerate(names):
+            e.value.add(name=n, number=i)
+    for name, fields in MESSAGES.items():
+        m = fdp.message_type.add(name=name)
+        for key, spec in fields.items():
+            f = m.field.add(name=key, number=spec[0], label=1)
+            if spec[1] == "map":
+                entry = m.nested_type.add(name=key.title().replace("_", "") + "Entry")
+                entry.options.map_entry = True
+                entry.field.add(name="key", number=1, label=1, type=9)
+                entry.field.add(name="value", number=2, label=1, type=9)
+                f.type, f.label, f.type_name = 11, 3, ".crisub.%s.%s" % (name, entry.name)
+                continue
+            f.type = types[spec[1]]
+            if spec[1] in ("rmsg", "rstr"):
+                f.label = 3
+            if spec[1] in ("msg", "rmsg", "enum"):
+                f.type_name = ".crisub." + spec[2]
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(fdp)
+    cls = message_factory.GetMessageClass(pool.FindMessageTypeByName("crisub.ContainerStatus")) \
+        if hasattr(message_factory, "GetMessageClass") else \
+        message_factory.MessageFactory(pool).GetPrototype(
+            pool.FindMessageTypeByName("crisub.ContainerStatus"))
+    ours = encode("ContainerStatus", sample)
+    ref = cls()
+    ref.ParseFromString(ours)
+    theirs = ref.SerializeToString(deterministic=True)
+    if decode("ContainerStatus", theirs) != sample:
+        return ["python3-protobuf re-encodes the sample differently: %r" % theirs]
+    return []
+
+
 def selftest():
     """Known wire bytes (protobuf's encoding guide) and a round trip through
     every kind the tables use; prints what differs, returns 0 when nothing."""
@@ -420,6 +470,7 @@ def selftest():
             bad.append("accepted %r" % bad_input)
         except ValueError:
             pass
+    bad += reference_check(sample)
     for line in bad:
         print("selftest: " + line)
     return 1 if bad else 0

@@ -8,7 +8,7 @@
 # under $W) runs on the contrib config merged with those paths
 # (merge_toml.py).  No registry: a busybox image and a "pause" image (the
 # same busybox layer, Cmd sleep) are built here as OCI layouts
-# (oci_image.py) and imported with `ctr -n k8s.io image import`; the CRI
+# (oci_image.py, one layout) and imported with `ctr -n k8s.io image import`; the CRI
 # sandbox_image names the local pause image, so nothing is ever pulled.
 # No CNI: pods use the node's network namespace (NamespaceOption network =
 # NODE), so the CRI plugin never calls CNI.  containerd still loads CNI
@@ -73,7 +73,7 @@ cri_serve_call() {
       *) printf '%s\n' "${line#ERR }" >&2; return 1 ;;
     esac
   done
-  echo "cri: $method: no answer from cri.py serve in 60 s" >&2
+  echo "cri: $method: no answer from cri.py serve in 60 s: $(tail -3 "$W/cri-serve.err" 2>/dev/null)" >&2
   return 1
 }
 ms_since() { echo $(( (${EPOCHREALTIME/./} - $1) / 1000 )); }
@@ -151,7 +151,7 @@ t=${EPOCHREALTIME/./}
 mkdir -p "$W/tmp"
 TMPDIR=$W/tmp containerd --config "$W/config.toml" >"$W/containerd.log" 2>&1 </dev/null &
 CPID=$!
-if ! wait_until 10 ctr -a "$SOCK" version; then
+if ! wait_until 10 timeout 5 ctr -a "$SOCK" version; then
   not_ok "containerd starts on the contrib config" "$(tail -5 "$W/containerd.log")"
   done_testing; exit 1
 fi
@@ -160,7 +160,7 @@ coproc CRI_SERVE { exec timeout -k 5 300 "$PY" "$HERE/cri.py" -s "$SOCK" -t 30 s
 # bash closes a coprocess's own fds in pipelines: use copies
 exec {CRI_TO}>&"${CRI_SERVE[1]}" {CRI_FROM}<&"${CRI_SERVE[0]}"
 check_match "the cri plugin is loaded" \
-  "$(ctr -a "$SOCK" plugins ls 2>&1 | awk '$2 == "cri" { print $1, $2, $NF }')" '^io\.containerd\.grpc\.v1 cri ok$'
+  "$(timeout 20 ctr -a "$SOCK" plugins ls 2>&1 | awk '$2 == "cri" { print $1, $2, $NF }')" '^io\.containerd\.grpc\.v1 cri ok$'
 
 # ---- Version, Status ----------------------------------------------------------
 out=$(cri call Version '{"version": "v1"}' 2>&1)
@@ -183,11 +183,10 @@ check_eq "Status: the handler is the default one and copies io.parma.* annotatio
 # ---- images: OCI layouts imported without a registry -------------------------
 RF=$(rootfs_dir)
 t=${EPOCHREALTIME/./}
-"$PY" "$HERE/oci_image.py" "$RF" "$W/busybox.tar" "$IMAGE" &&
-  "$PY" "$HERE/oci_image.py" "$RF" "$W/pause.tar" "$PAUSE" /bin/sleep 1000000 ||
-  echo "# building the OCI layouts failed"
-check "ctr -n k8s.io image import (busybox, pause)" \
-  sh -c "ctr -a '$SOCK' -n k8s.io image import '$W/busybox.tar' && ctr -a '$SOCK' -n k8s.io image import '$W/pause.tar'"
+"$PY" "$HERE/oci_image.py" "$RF" "$W/images.tar" "$IMAGE" --image "$PAUSE" /bin/sleep 1000000 ||
+  echo "# building the OCI layout failed"
+check "ctr -n k8s.io image import (busybox, pause: one layout, one shared layer)" \
+  timeout 60 ctr -a "$SOCK" -n k8s.io image import "$W/images.tar"
 echo "# images built and imported in $(ms_since "$t") ms"
 # the CRI image store follows containerd's image events: wait until it saw both
 list_has_images() { [ "$(cri call ListImages | jq -r '[.images[].repo_tags[]] | sort | join(" ")')" = "$IMAGE $PAUSE" ]; }
@@ -302,6 +301,9 @@ if [ "$RUNTIME_IS_PARMA" = 1 ]; then
 fi
 log_has_started() { grep -q ' stdout F started$' "$W/logs/p1/c1.log"; }
 check "the container's stdout reaches its CRI log file" wait_until 5 log_has_started
+# runc writes nothing on the container's stdio when it succeeds: neither may a drop-in
+check_eq "the CRI log holds only the container's own output" \
+  "$(cut -d' ' -f2- "$W/logs/p1/c1.log" 2>&1)" "stdout F started"
 
 # ---- ExecSync, Exec --------------------------------------------------------------
 execsync() { # CID TIMEOUT CMD...
@@ -342,9 +344,25 @@ check_eq "Exec (WebSocket stream): stdin" "$out" "got piped"
 out=$(cri exec --tty --stdin '' "$CID" -- /bin/tty 2>&1 | tr -d '\r')
 check_match "Exec (WebSocket stream) with a tty" "$out" '^/dev/pts/[0-9]+$'
 
+out=$(cri exec "$CID" -- /no/such/binary 2>&1); rc=$?
+check_match "Exec (WebSocket stream) of a missing binary: the runtime's reason, status 125" "rc=$rc $out" \
+  'rc=125 cri: Exec: .*OCI runtime exec failed: .*(no such file or directory|denied: exec)'
+
 out=$(cri call ListContainers "{\"filter\": {\"pod_sandbox_id\": \"$SB\"}}" 2>&1)
 check_eq "ListContainers of the pod" "$(jq -r '[.containers[] | "\(.id == "'"$CID"'") \(.state)"] | join(",")' \
   <<<"$out" 2>&1)" "true CONTAINER_RUNNING"
+
+# ---- a container that exits by itself (what a kubelet sees of a crash) ----------
+out=$(create_container "$SB" p1 "$(ctr_config c2 '["/bin/sh", "-c", "echo bye >&2; exit 7"]')" 2>&1)
+C2=$(jq -r '.container_id // empty' <<<"$out" 2>/dev/null)
+check "StartContainer of a short-lived container" cri call StartContainer "{\"container_id\": \"$C2\"}"
+c2_exited() { [ "$(c_status "$C2")" = CONTAINER_EXITED ]; }
+check "it exits" wait_until 10 c2_exited
+out=$(cri call ContainerStatus "{\"container_id\": \"$C2\"}" 2>&1)
+check_eq "ContainerStatus: exit code 7, reason Error" \
+  "$(jq -r '"\(.status.exit_code) \(.status.reason)"' <<<"$out" 2>&1)" "7 Error"
+check_match "its stderr is in its CRI log" "$(cat "$W/logs/p1/c2.log" 2>&1)" ' stderr F bye$'
+check "RemoveContainer of the exited container" cri call RemoveContainer "{\"container_id\": \"$C2\"}"
 
 # ---- an error from the runtime reaches the CRI caller ------------------------------
 out=$(create_container "$SB" p1 "$(ctr_config bad '["/no/such/entrypoint"]')" 2>&1)
@@ -353,6 +371,16 @@ out=$(cri call StartContainer "{\"container_id\": \"$BAD\"}" 2>&1); rc=$?
 check_match "StartContainer of a missing entrypoint: the runtime's error in the CRI error" "rc=$rc $out" \
   'rc=1 cri: StartContainer: UNKNOWN: .*OCI runtime create failed: .*(no such file or directory|denied: create)'
 check "RemoveContainer of the failed container" cri call RemoveContainer "{\"container_id\": \"$BAD\"}"
+
+# ---- the handler cannot be bypassed (contrib: parma is the default, runc gone) ----
+out=$(cri call RunPodSandbox "{\"config\": $(pod_config p3), \"runtime_handler\": \"runc\"}" 2>&1); rc=$?
+check_match "RunPodSandbox with runtime_handler runc is refused (no such handler)" "rc=$rc $out" \
+  'rc=1 cri: RunPodSandbox: .*no runtime for "runc" is configured'
+out=$(cri call RunPodSandbox "{\"config\": $(pod_config p4)}" 2>&1)
+SB4=$(jq -r '.pod_sandbox_id // empty' <<<"$out" 2>/dev/null)
+check_match "a pod naming no handler runs on parma's (its sandbox is in parma's runc root)" \
+  "$(/usr/sbin/runc --root "$W/runc-root/k8s.io" state "$SB4" 2>&1 | jq -r .status 2>&1)" '^running$'
+[ -n "$SB4" ] && stop_remove_pod "$SB4" >/dev/null
 
 # ---- a privileged pod gets no host devices (privileged_without_host_devices) ----
 # Under enforcement parma-runc refuses it instead (lib/deny.sh).

@@ -63,7 +63,10 @@ def send_frame(sock, opcode, payload):
 def recv_frame(sock, deadline):
     """Returns (fin, opcode, payload) or None when the peer closed the TCP stream."""
     sock.settimeout(deadline.left())
-    first = sock.recv(1)
+    try:
+        first = sock.recv(1)
+    except ConnectionResetError:
+        first = b""  # a reset between frames is an end of stream like any other
     if not first:
         return None
     b0, b1 = first[0], recv_exact(sock, 1, deadline)[0]
@@ -142,7 +145,10 @@ def stream(url, stdin_data, out, err, seconds):
                 send_frame(sock, OP_PONG, payload)
                 continue
             if opcode == OP_CLOSE:
-                send_frame(sock, OP_CLOSE, payload[:2])
+                try:
+                    send_frame(sock, OP_CLOSE, payload[:2])
+                except OSError:
+                    pass  # the server may already have gone: the status is what counts
                 break
             if opcode not in (OP_CONT, OP_BINARY, OP_TEXT):
                 continue

@@ -10,7 +10,9 @@
 #                         writes $PARMA_SYSCONFDIR/parma-runc/config.json:
 #                         delegate (default /usr/sbin/runc), state_dir
 #                         $RT/state, audit_log $RT/audit.log, allowed_dirs
-#                         ["/run", "$RT/ok"]; JQ-FILTER edits the object
+#                         ["/run", "$RT/ok"], policy $RT/open-door.json
+#                         (parma-policy gen --open-door) with matching
+#                         attestation.sim_host_data; JQ-FILTER edits the object
 #   rt_is_parma           true when RUNTIME is parma-runc
 #   rt CMD...             "$RUNTIME" --root "$ROOT" CMD...
 #   rt_cleanup            delete --force of every container under $ROOT
@@ -36,15 +38,25 @@ rt_config() {
   local conf=$PARMA_SYSCONFDIR/parma-runc/config.json
   mkdir -p "$(dirname "$conf")"
   chmod 0755 "$PARMA_SYSCONFDIR" "$(dirname "$conf")"
-  jq -n --arg d "$delegate" --arg rt "$RT" '{
+  # Without a policy every state-changing verb fails closed: by default the
+  # open-door policy, bound to the simulator's HOST_DATA (the attack suite
+  # replaces both through JQ-FILTER).
+  [ -f "$RT/open-door.json" ] || "$PARMA_BUILD/parma-policy" gen --open-door -o "$RT/open-door.json" || return 1
+  local hd; hd=$("$PARMA_BUILD/parma-policy" hash "$RT/open-door.json" | head -n1) || return 1
+  jq -n --arg d "$delegate" --arg rt "$RT" --arg hd "$hd" '{
       delegate: $d,
       state_dir: ($rt + "/state"),
       mode: "enforce",
-      attestation: {backend: "sim"},
+      policy: ($rt + "/open-door.json"),
+      attestation: {backend: "sim", sim_host_data: $hd},
       allowed_dirs: ["/run", ($rt + "/ok")],
       audit_log: ($rt + "/audit.log")
     }' | jq "$filter" >"$conf.tmp" || return 1
   chmod 0644 "$conf.tmp" && mv "$conf.tmp" "$conf"
+  # "boot": the first call pins the policy and announces the simulator and
+  # the open-door policy on stderr, once; the tests' own calls come later
+  "$PARMA_BUILD/parma-runc" list >/dev/null 2>&1
+  return 0
 }
 
 rt_is_parma() {

@@ -131,16 +131,17 @@ check_match "update -r - case-folded key refused" "$rc:$out" '^1:parma-runc: upd
 make_bundle "$RT/bt" sh -c 'echo original' >/dev/null
 cat >"$RT/swap-delegate" <<EOF
 #!/bin/sh
+case " \$* " in *" run "*|*" create "*) ;; *) exec /usr/sbin/runc "\$@" ;; esac
 jq '.process.args = ["sh", "-c", "echo swapped"]' "$RT/bt/config.json" >"$RT/bt/config.json.new" && mv "$RT/bt/config.json.new" "$RT/bt/config.json"
 exec /usr/sbin/runc "\$@"
 EOF
 chmod 0755 "$RT/swap-delegate"
 rt_config "$RT/swap-delegate"
-out=$("$PARMA" --root "$ROOT" run -b "$RT/bt" toctou 2>&1)
+out=$("$PARMA" --root "$ROOT" run -b "$RT/bt" toctou 2>/dev/null)
 check_eq "TOCTOU: the caller's file was swapped" "$(jq -r '.process.args[2]' "$RT/bt/config.json")" "echo swapped"
 check_eq "TOCTOU: the container ran what parma read" "$out" "original"
 make_bundle "$RT/bt" sh -c 'echo original' >/dev/null
-"$PARMA" --root "$ROOT" create -b "$RT/bt" toctou2 </dev/null >"$RT/toctou2.out" 2>&1
+"$PARMA" --root "$ROOT" create -b "$RT/bt" toctou2 </dev/null >"$RT/toctou2.out" 2>/dev/null
 sealed=$(/usr/sbin/runc --root "$ROOT" state toctou2 | jq -r .bundle)
 check_eq "TOCTOU: runc's state points at the sealed bundle" "$(jq -r '.process.args[2]' "$sealed/config.json")" "echo original"
 "$PARMA" --root "$ROOT" start toctou2

@@ -47,19 +47,31 @@ struct parsed
   size_t n;
   int r;
   char *msg;
+  char *copy; /* the words args point into */
 };
+
+static void
+release (struct parsed *p)
+{
+  free (p->args);
+  free (p->msg);
+  free (p->copy);
+  free (p->o.env.v);
+  memset (p, 0, sizeof *p);
+}
 
 /* Parses a space-separated command line. */
 static void
 parse (const struct cli_command *cmd, const char *line, struct parsed *p)
 {
+  release (p);
   char *copy = xstrdup (line);
   char *words[64];
   int n = 0;
   for (char *s = strtok (copy, " "); s && n < 63; s = strtok (NULL, " "))
     words[n++] = s;
   words[n] = NULL;
-  memset (p, 0, sizeof *p);
+  p->copy = copy;
   parma_error_t err = NULL;
   p->r = cli_parse (cmd, &p->o, n, words, &p->args, &p->n, &err);
   if (p->r < 0)
@@ -67,7 +79,6 @@ parse (const struct cli_command *cmd, const char *line, struct parsed *p)
       p->msg = xstrdup (err->msg);
       parma_error_release (&err);
     }
-  /* `copy` stays allocated: args point into it (a test process). */
 }
 
 static int
@@ -75,22 +86,23 @@ test_spellings (void)
 {
   const char *forms[]
       = { "-b x id", "--bundle x id", "-bundle=x id", "--bundle=x id", "id -b x", "id --bundle=x" };
+  struct parsed p = { 0 };
   for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
     {
-      struct parsed p;
       parse (&t_cmd, forms[i], &p);
       TAP_CHECK (p.r == CLI_PARSED);
       TAP_CHECK_STR (p.o.bundle.v, "x");
       TAP_CHECK (p.n == 1);
       TAP_CHECK_STR (p.args[0], "id");
     }
+  release (&p);
   return 0;
 }
 
 static int
 test_bools (void)
 {
-  struct parsed p;
+  struct parsed p = { 0 };
   parse (&t_cmd, "--detach=false id", &p);
   TAP_CHECK (p.r == CLI_PARSED && p.o.detach.set && !p.o.detach.v);
   parse (&t_cmd, "-d id", &p);
@@ -104,13 +116,14 @@ test_bools (void)
   parse (&t_cmd, "-d false", &p);
   TAP_CHECK (p.o.detach.v && p.n == 1);
   TAP_CHECK_STR (p.args[0], "false");
+  release (&p);
   return 0;
 }
 
 static int
 test_errors (void)
 {
-  struct parsed p;
+  struct parsed p = { 0 };
   parse (&t_cmd, "--bogus id", &p);
   TAP_CHECK_STR (p.msg, "flag provided but not defined: -bogus");
   parse (&t_cmd, "-b", &p);
@@ -128,13 +141,14 @@ test_errors (void)
   TAP_CHECK_STR (p.msg, "Cannot use two forms of the same flag: e env");
   parse (&t_cmd, "--interval 5x id", &p);
   TAP_CHECK_STR (p.msg, "invalid value \"5x\" for flag -interval: parse error");
+  release (&p);
   return 0;
 }
 
 static int
 test_numbers (void)
 {
-  struct parsed p;
+  struct parsed p = { 0 };
   parse (&t_cmd, "--preserve-fds 0x10 id", &p);
   TAP_CHECK (p.o.fds.v == 16);
   parse (&t_cmd, "--preserve-fds=010 id", &p);
@@ -148,13 +162,14 @@ test_numbers (void)
   TAP_CHECK (cli_valid_duration ("1h2m3.5s") && cli_valid_duration ("300ms")
              && cli_valid_duration ("0") && cli_valid_duration ("-1.5h"));
   TAP_CHECK (!cli_valid_duration ("") && !cli_valid_duration ("5") && !cli_valid_duration ("s"));
+  release (&p);
   return 0;
 }
 
 static int
 test_order (void)
 {
-  struct parsed p;
+  struct parsed p = { 0 };
   /* "--" ends flags; nothing after it moves */
   parse (&t_cmd, "id -- -d", &p);
   TAP_CHECK (p.n == 3 && !p.o.detach.set);
@@ -182,13 +197,14 @@ test_order (void)
   TAP_CHECK (p.r == CLI_HELP);
   parse (&t_cmd, "--help", &p);
   TAP_CHECK (p.r == CLI_HELP);
+  release (&p);
   return 0;
 }
 
 static int
 test_rebuild (void)
 {
-  struct parsed p;
+  struct parsed p = { 0 };
   parse (&t_cmd, "-d=false -e A --preserve-fds 0x10 -b x -e B id", &p);
   cleanup_strv char **argv = NULL;
   size_t n = 0;
@@ -200,6 +216,7 @@ test_rebuild (void)
   TAP_CHECK_STR (argv[3], "--env=A");
   TAP_CHECK_STR (argv[4], "--env=B");
   TAP_CHECK (argv[5] == NULL);
+  release (&p);
   return 0;
 }
 
@@ -216,7 +233,8 @@ test_signals (void)
   TAP_CHECK (parma_parse_signal ("FOO", &s, &err) < 0);
   TAP_CHECK_STR (err->msg, "unknown signal \"FOO\"");
   parma_error_release (&err);
-  TAP_CHECK (parma_parse_signal ("0", &s, &err) < 0);
+  TAP_CHECK (parma_parse_signal ("0", &s, &err) == 0 && s == 0); /* a probe, as Atoi allows */
+  TAP_CHECK (parma_parse_signal ("65", &s, &err) < 0);
   parma_error_release (&err);
   return 0;
 }

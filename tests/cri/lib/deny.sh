@@ -3,9 +3,15 @@
 # reason ("parma-runc: denied: <verb> <id>: <rule>: <why>", which the shim
 # reads from --log) must reach the CRI caller in the gRPC error.
 # They need policy enforcement in parma-runc (PARMA_ENFORCEMENT=1) and a
-# policy that admits exactly cri.sh's pod (PARMA_CRI_POLICY): its sandbox
-# (the pause image, /bin/sleep 1000000), container c1 with $CMD, and the
-# exec processes cri.sh runs in c1 (sh -c ..., readlink, /bin/tty).
+# policy that admits exactly cri.sh's pods (PARMA_CRI_POLICY): the sandboxes
+# of p1 and p4 (the pause image, /bin/sleep 1000000, CRI annotations that
+# name the pod), container c1 ($CMD, env PARMA_TEST=1, cwd /tmp, /data a
+# read-only bind mount), container c2 (sh -c "echo bye >&2; exit 7"), and
+# the exec processes cri.sh runs in c1: its `execsync` and `cri exec` lines
+# (sh -c ..., readlink, /bin/tty).  Under
+# enforcement /no/such/binary and /no/such/entrypoint are expected to be
+# denied (cri.sh accepts either runc's error or parma's denial there), and
+# the privileged pod of cri.sh is replaced by case 3 below.
 DENY_CASES=("a container whose command the policy does not list"
   "an exec the policy does not list"
   "a privileged container")

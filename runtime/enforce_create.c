@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* create, run, restore: the whole OCI config against one policy container
+   entry (policy_match_create), plus the CLI flags the config does not
+   carry: --no-pivot, --preserve-fds, --console-socket. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/oci.h"
+#include "common/xalloc.h"
+#include "policy/policy.h"
+#include "runtime/enforce.h"
+#include "runtime/runtime.h"
+
+/* Flags that weaken the container whatever its config says. */
+static int
+check_create_flags (const struct parma_request *req, const struct policy_verdict *v,
+                    parma_error_t *err)
+{
+  const struct create_opts *o = req->create;
+  if (o == NULL)
+    return 0;
+  /* chroot instead of pivot_root leaves the old root reachable from the
+     container (DESIGN §2). */
+  if (o->no_pivot.set && o->no_pivot.v)
+    return parma_error_make (err, 0,
+                             "no_pivot: --no-pivot (chroot instead of pivot_root) is never allowed");
+  /* Extra fds are host-chosen open files handed into the container. */
+  if (o->preserve_fds.set && o->preserve_fds.v > 0)
+    return parma_error_make (err, 0,
+                             "preserve_fds: --preserve-fds=%lld would pass host file descriptors "
+                             "into the container",
+                             (long long)o->preserve_fds.v);
+  if (o->console_socket.set && !v->allow_stdio_access)
+    return parma_error_make (err, 0,
+                             "allow_stdio_access: --console-socket: container %s has no stdio "
+                             "access",
+                             v->container_name ? v->container_name : "?");
+  return 0;
+}
+
+static int
+verdict_error (struct policy_verdict *v, parma_error_t *err)
+{
+  /* The matcher's error names the first failed rule; add the others so a
+     denial lists everything `parma-policy check --explain` would. */
+  if (v->n_failures <= 1)
+    return -1;
+  for (size_t i = 1; i < v->n_failures; i++)
+    parma_error_wrap (err, "%s: %s; and", v->failures[i].rule, v->failures[i].why);
+  return -1;
+}
+
+int
+parma_enforce_create (struct parma_globals *g, const struct parma_request *req, struct policy *p,
+                      char **entry, parma_error_t *err)
+{
+  (void)g;
+  const struct oci_config *cfg = req->config;
+  if (cfg == NULL)
+    return parma_error_make (err, 0, "config: no config.json");
+  cleanup_free char *seccomp = NULL;
+  if (cfg->linux_ && cfg->linux_->seccomp
+      && policy_seccomp_digest (cfg, &seccomp, err) < 0)
+    return parma_error_wrap (err, "seccomp");
+  struct policy_context ctx = { .container_id = req->id, .seccomp_sha256 = seccomp };
+  if (policy_prefetch_create (p, cfg, &ctx, err) < 0)
+    return -1;
+  struct policy_verdict v = { 0 };
+  int r = policy_match_create (p, cfg, &ctx, &v, err);
+  if (r < 0 && err && *err && (*err)->status == 0)
+    r = verdict_error (&v, err);
+  if (r == 0)
+    r = check_create_flags (req, &v, err);
+  if (r == 0)
+    *entry = v.open_door ? xstrdup ("open-door:*")
+                         : xasprintf ("%zu:%s", v.container_index,
+                                      v.container_name ? v.container_name : "");
+  policy_verdict_release (&v);
+  return r;
+}
+
+int
+parma_entry_index (const char *entry, size_t *index)
+{
+  if (entry == NULL)
+    return -1;
+  char *end = NULL;
+  errno = 0;
+  unsigned long long n = strtoull (entry, &end, 10);
+  if (errno != 0 || end == entry || *end != ':')
+    return -1;
+  *index = (size_t)n;
+  return 0;
+}
