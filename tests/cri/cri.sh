@@ -17,9 +17,11 @@
 # empty private directory, because the node's /etc/cni/net.d may hold a
 # podman bridge that must not be used or watched.
 #
-# Denials (a changed command, an exec outside the policy, a privileged
-# container) need policy enforcement in parma-runc: they run only with
-# PARMA_ENFORCEMENT=1 and the policy in PARMA_CRI_POLICY; otherwise SKIP.
+# parma-runc runs the allow scenario under the open-door policy (or
+# PARMA_CRI_POLICY).  Denials (lib/deny.sh: a container the policy does not
+# list, an exec outside the policy, a privileged container) run with
+# PARMA_ENFORCEMENT=1, under a policy derived from the pod's own sandbox;
+# otherwise SKIP.  PARMA_CRI_KEEP=1 keeps the work dir.
 . "$PARMA_SRC/tests/lib/tap.sh"
 . "$PARMA_SRC/tests/lib/rootfs.sh"
 . "$PARMA_SRC/tests/lib/clients.sh"   # wait_until, pid_exited, cleanup helpers
@@ -200,9 +202,9 @@ check_eq "ImageStatus of an image that is not there: no image, no error" \
 
 # ---- the pod sandbox -----------------------------------------------------------
 hostns='"namespace_options": {"network": "NODE", "pid": "CONTAINER", "ipc": "POD"}'
-pod_config() { # NAME [PRIVILEGED]
+pod_config() { # NAME [PRIVILEGED [ATTEMPT]]
   cat <<EOF
-{"metadata": {"name": "$1", "uid": "uid-$1-$$", "namespace": "parma-test"},
+{"metadata": {"name": "$1", "uid": "uid-$1-$$", "namespace": "parma-test", "attempt": ${3:-0}},
  "log_directory": "$W/logs/$1",
  "labels": {"app": "parma-cri-test"},
  "annotations": {"io.parma.test": "pod-$1", "other.example/ignored": "x"},
@@ -255,9 +257,9 @@ ctr_config() { # NAME COMMAND-JSON [SECURITY-CONTEXT-EXTRA]
  "linux": {"security_context": {$hostns${3:+, $3}}}}
 EOF
 }
-create_container() { # POD-ID POD-NAME CONTAINER-CONFIG [POD-PRIVILEGED]
+create_container() { # POD-ID POD-NAME CONTAINER-CONFIG [POD-PRIVILEGED [POD-ATTEMPT]]
   cri call CreateContainer "{\"pod_sandbox_id\": \"$1\", \"config\": $3,
-    \"sandbox_config\": $(pod_config "$2" "${4:-false}")}"
+    \"sandbox_config\": $(pod_config "$2" "${4:-false}" "${5:-0}")}"
 }
 c_status() { cri call ContainerStatus "{\"container_id\": \"$1\"}" | jq -r '.status.state'; }
 # sh waits in `wait`, which a signal interrupts at once: StopContainer's
@@ -285,6 +287,8 @@ echo "# container annotations: $(jq -c '.annotations | keys' <<<"$spec" 2>&1)"
 mkdir -p "$PARMA_WORK/cri-bundles"
 cp "$(bundle "$SB")/config.json" "$PARMA_WORK/cri-bundles/sandbox.config.json" 2>/dev/null
 cp "$(bundle "$CID")/config.json" "$PARMA_WORK/cri-bundles/container.config.json" 2>/dev/null
+mkdir -p "$W/learn/sandbox"   # lib/deny.sh derives its policy from the sandbox's config
+cp "$(bundle "$SB")/config.json" "$W/learn/sandbox/config.json" 2>/dev/null
 check_match "the container runs in the handler's runc root" \
   "$(/usr/sbin/runc --root "$W/runc-root/k8s.io" state "$CID" 2>&1 | jq -r .status 2>&1)" '^running$'
 # parma-runc's audit log: the CRI path really went through it
@@ -399,9 +403,6 @@ if [ "$ENFORCING" != 1 ]; then
   check "StopPodSandbox, RemovePodSandbox of the privileged pod" stop_remove_pod "$SB2"
 fi
 
-# ---- denials (need enforcement in parma-runc) ------------------------------------
-. "$HERE/lib/deny.sh"
-
 # ---- stop and remove --------------------------------------------------------------
 t=${EPOCHREALTIME/./}
 check "StopContainer (grace 10 s)" cri call StopContainer "{\"container_id\": \"$CID\", \"timeout\": 10}"
@@ -429,5 +430,7 @@ if [ "$RUNTIME_IS_PARMA" = 1 ]; then
   check "parma-runc saw the container and the sandbox deleted (audit log)" \
     audited "delete:$CID" "delete:$SB"
 fi
+# ---- denials (need enforcement in parma-runc) ------------------------------------
+. "$HERE/lib/deny.sh"
 echo "# whole CRI test: $(ms_since "$T0") ms"
 done_testing
