@@ -19,7 +19,7 @@
 #                                in every hierarchy
 #   clients_kill_matching STR    SIGKILLs the processes whose command line
 #                                contains STR (a path private to this run)
-#   clients_enforcement          true when denial tests should run
+#   clients_enforcement          true when denial tests should run (see below)
 #   clients_audit_missing LOG VERB...  prints the VERBs with no entry in
 #                                parma-runc's audit log LOG (JSON lines)
 : "${PARMA_BUILD:?}" "${PARMA_WORK:?}" "${PARMA_SRC:?}"
@@ -44,9 +44,13 @@ clients_require() {
   exit 0
 }
 
-# Denials need policy enforcement in parma-runc, which comes later.
+# Denials need policy enforcement in parma-runc: on when `parma-runc
+# features` reports "policyEnforcement": true, or forced by
+# PARMA_ENFORCEMENT=1 (=0 forces off).
 clients_enforcement() {
-  [ "${PARMA_ENFORCEMENT:-0}" = 1 ] && [ "$RUNTIME_IS_PARMA" = 1 ]
+  [ "$RUNTIME_IS_PARMA" = 1 ] || return 1
+  case "${PARMA_ENFORCEMENT:-}" in 1) return 0 ;; 0) return 1 ;; esac
+  "$RUNTIME" features 2>/dev/null | grep -Eq 'policyEnforcement\\?": *true'
 }
 
 wait_until() {
@@ -158,7 +162,7 @@ clients_kill_matching() {
   local needle=$1 p cmd
   for p in /proc/[0-9]*; do
     [ "${p#/proc/}" = "$$" ] && continue
-    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+    cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
     [[ "$cmd" == *"$needle"* ]] && kill -9 "${p#/proc/}" 2>/dev/null
   done
   return 0
