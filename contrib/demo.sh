@@ -18,7 +18,7 @@ cleanup() {
   /usr/sbin/runc --root "$ROOT" delete --force "$ID" >/dev/null 2>&1
   umount "$W/rootfs" 2>/dev/null
   umount "$W/scratch" 2>/dev/null
-  parma-verity close demo-base --state-dir="$W/layers-state" >/dev/null 2>&1
+  parma-verity close demo-base --state-dir="$W/state/layers" >/dev/null 2>&1
   umount "$W/layer" 2>/dev/null
 }
 trap cleanup EXIT
@@ -38,13 +38,13 @@ LAYER_ROOT=$(sed -n 's/^Root hash:[[:space:]]*//p' "$W/format.out")
 say "2. Activate it verified (no device-mapper here: the memfd+loop fallback)"
 mkdir -p "$W/layer" "$W/scratch" "$W/rootfs"
 run parma-verity open "$W/layer.img" demo-base "$W/layer.hash" "$LAYER_ROOT" --salt=$SALT \
-  --state-dir="$W/layers-state" --mount="$W/layer" --no-dm --allow-root-hash="$LAYER_ROOT"
+  --state-dir="$W/state/layers" --mount="$W/layer" --no-dm --allow-root-hash="$LAYER_ROOT"
 mount -t tmpfs -o mode=0755 tmpfs "$W/scratch"
 mkdir -p "$W/scratch/upper" "$W/scratch/work"
 mount -t overlay overlay \
   -o "lowerdir=$W/layer,upperdir=$W/scratch/upper,workdir=$W/scratch/work" "$W/rootfs"
 echo "The rootfs stack check parma-runc runs at create:"
-run parma-verity check-rootfs "$W/rootfs" --state-dir="$W/layers-state" --layer="$LAYER_ROOT"
+run parma-verity check-rootfs "$W/rootfs" --state-dir="$W/state/layers" --layer="$LAYER_ROOT"
 
 say "3. A bundle, and a policy generated from it"
 mkdir -p "$W/bundle"
@@ -78,14 +78,18 @@ run parma-runc --root "$ROOT" state "$ID" | jq -c '{id, status, pid}'
 say "6. An allowed call: an exec the policy lists"
 run parma-runc --root "$ROOT" exec --process "$W/exec-ok.json" "$ID" | head -3
 
-say "7. A denied call"
+say "7. Denied calls"
 echo "The policy, replayed offline, on an exec it does not list:"
 run parma-policy check "$W/policy.json" --bundle "$W/bundle" --process "$W/exec-evil.json" --explain || true
 echo
 echo "parma-runc on that exec:"
-if run parma-runc --root "$ROOT" exec --process "$W/exec-evil.json" "$ID"; then
-  echo "(admitted: this build does not enforce the policy on exec yet; see README, Status)"
-fi
+run parma-runc --root "$ROOT" exec --process "$W/exec-evil.json" "$ID" || echo "-> refused, exit status $?"
+echo
+echo "parma-runc on the same bundle with its rootfs on plain, unverified files:"
+mkdir -p "$W/bundle3"
+cp -a "$RF" "$W/plain-rootfs"
+jq --arg r "$W/plain-rootfs" '.root.path = $r' "$W/bundle/config.json" >"$W/bundle3/config.json"
+run parma-runc --root "$ROOT" create --bundle "$W/bundle3" unverified || echo "-> refused, exit status $?"
 echo
 echo "parma-runc on a config.json with a case-folded key runc would also read:"
 jq '.process.Args = ["sh"]' "$W/bundle/config.json" >"$W/evil-config.json"

@@ -224,6 +224,18 @@ policy_container_name (struct policy *p, size_t i)
   return c->name;
 }
 
+int
+policy_container_layers (struct policy *p, size_t index, char *const **layers, size_t *n,
+                         parma_error_t *err)
+{
+  struct policy_container *c = NULL;
+  if (policy_get_container (p, index, &c, err) < 0)
+    return -1;
+  *layers = c->layers;
+  *n = c->n_layers;
+  return 0;
+}
+
 void
 policy_free (struct policy *p)
 {

@@ -107,6 +107,12 @@ int policy_image_load (int dirfd, const char *name, const uint8_t *expect_sha256
    for a policy in memory). */
 int policy_prefetch_create (struct policy *p, const struct oci_config *cfg,
                             const struct policy_context *ctx, parma_error_t *err);
+/* Root hashes (base first, lowercase hex) the entry `index` pins; *n = 0
+   when the entry accepts any root filesystem.  The vector is owned by the
+   policy. */
+int policy_container_layers (struct policy *p, size_t index, char *const **layers, size_t *n,
+                             parma_error_t *err);
+
 /* Reads entry `index` (for exec, kill, ... on an admitted container). */
 int policy_prefetch_container (struct policy *p, size_t index, parma_error_t *err);
 

@@ -12,6 +12,7 @@
 #include "policy/policy.h"
 #include "runtime/enforce.h"
 #include "runtime/runtime.h"
+#include "verity/verity.h"
 
 /* Flags that weaken the container whatever its config says. */
 static int
@@ -52,11 +53,37 @@ verdict_error (struct policy_verdict *v, parma_error_t *err)
   return -1;
 }
 
+/* The matcher cannot see mounts (it does no I/O): when the matched entry pins
+   layers, the rootfs must be the overlay of exactly those verified layer
+   mounts, recorded by `parma-verity open --state-dir=<state_dir>/layers`
+   (DESIGN §6).  An entry without layers accepts any rootfs. */
+static int
+check_rootfs_layers (struct parma_globals *g, const struct parma_request *req, struct policy *p,
+                     size_t index, parma_error_t *err)
+{
+  char *const *layers = NULL;
+  size_t n = 0;
+  if (policy_container_layers (p, index, &layers, &n, err) < 0)
+    return -1;
+  if (n == 0)
+    return 0;
+  if (req->rootfs == NULL)
+    return parma_error_make (err, 0, "layers: the policy pins %zu layers but there is no rootfs", n);
+  cleanup_free char *dir = xasprintf ("%s/layers", g->config->state_dir);
+  parma_error_t verr = NULL;
+  if (verity_check_rootfs (dir, req->rootfs, layers, n,
+                           policy_switch (p, POLICY_ALLOW_UNENCRYPTED_SCRATCH), &verr)
+      == 0)
+    return 0;
+  cleanup_free char *why = parma_error_format (verr);
+  parma_error_release (&verr);
+  return parma_error_make (err, 0, "layers: %s", why);
+}
+
 int
 parma_enforce_create (struct parma_globals *g, const struct parma_request *req, struct policy *p,
                       char **entry, parma_error_t *err)
 {
-  (void)g;
   const struct oci_config *cfg = req->config;
   if (cfg == NULL)
     return parma_error_make (err, 0, "config: no config.json");
@@ -73,6 +100,8 @@ parma_enforce_create (struct parma_globals *g, const struct parma_request *req, 
     r = verdict_error (&v, err);
   if (r == 0)
     r = check_create_flags (req, &v, err);
+  if (r == 0 && !v.open_door && v.layers_unchecked)
+    r = check_rootfs_layers (g, req, p, v.container_index, err);
   if (r == 0)
     *entry = v.open_door ? xstrdup ("open-door:*")
                          : xasprintf ("%zu:%s", v.container_index,
