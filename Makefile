@@ -9,6 +9,7 @@ BUILDDIR ?= build
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
+NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 # The six libraries of the design card, found with pkg-config.
 PKGS := jansson yajl libcrypto libseccomp libcap mount
@@ -102,12 +103,12 @@ deps:
 # bypass of the compiled-in configuration path.
 CHECK_DIR := $(CURDIR)/build/check
 check: deps
-	$(MAKE) BUILDDIR=$(CHECK_DIR) SYSCONFDIR=$(CHECK_DIR)/etc all
+	$(MAKE) -j$(NPROC) BUILDDIR=$(CHECK_DIR) SYSCONFDIR=$(CHECK_DIR)/etc all
 	tests/run.sh $(CHECK_DIR)
 
 ASAN_DIR := $(CURDIR)/build/asan
 asan: deps
-	$(MAKE) BUILDDIR=$(ASAN_DIR) SYSCONFDIR=$(ASAN_DIR)/etc \
+	$(MAKE) -j$(NPROC) BUILDDIR=$(ASAN_DIR) SYSCONFDIR=$(ASAN_DIR)/etc \
 	  CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 	  LDFLAGS='-fsanitize=address,undefined' all
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -118,7 +119,7 @@ FUZZ_DIR := $(CURDIR)/build/fuzz
 FUZZ_SECONDS ?= 10
 FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,$(BUILDDIR)/fuzz/%,$(FUZZ_SRC))
 fuzz: deps
-	$(MAKE) BUILDDIR=$(FUZZ_DIR) SYSCONFDIR=$(FUZZ_DIR)/etc CC=clang \
+	$(MAKE) -j$(NPROC) BUILDDIR=$(FUZZ_DIR) SYSCONFDIR=$(FUZZ_DIR)/etc CC=clang \
 	  CFLAGS='-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all' \
 	  fuzz-targets
 	tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
@@ -131,11 +132,11 @@ $(BUILDDIR)/fuzz/%: tests/fuzz/%.c $$(DEPS_$$(call room,$$*)) $(BUILDDIR)/.flags
 # Benchmarks: parma vs runc/crun/veritysetup side by side in one run.
 BENCH_DIR := $(CURDIR)/build/bench
 bench: deps
-	$(MAKE) BUILDDIR=$(BENCH_DIR) SYSCONFDIR=$(BENCH_DIR)/etc all
+	$(MAKE) -j$(NPROC) BUILDDIR=$(BENCH_DIR) SYSCONFDIR=$(BENCH_DIR)/etc all
 	tests/bench/run.sh $(BENCH_DIR)
 
 demo: deps
-	$(MAKE) BUILDDIR=$(CURDIR)/build/demo SYSCONFDIR=$(CURDIR)/build/demo/etc all
+	$(MAKE) -j$(NPROC) BUILDDIR=$(CURDIR)/build/demo SYSCONFDIR=$(CURDIR)/build/demo/etc all
 	contrib/demo.sh $(CURDIR)/build/demo
 
 # ---- installation ------------------------------------------------------------
