@@ -85,11 +85,11 @@ flags_missing() { # BINARY VERB...
         printf "$v %s\n" "${COMPREPLY[@]}"
       done' _ "$R" "$@" | sort -u)
 }
-# shellcheck disable=SC2086
+# shellcheck disable=SC2046
 check_eq "parma-runc completes every flag of the real runc VERB --help" \
   "$(flags_missing /usr/sbin/runc $(grep -vx help <<<"$rc_verbs"))" ""
 if [ -x "$PARMA_BUILD/parma-runc" ]; then
-  # shellcheck disable=SC2086
+  # shellcheck disable=SC2046
   check_eq "parma-runc completes every flag of its own VERB --help" \
     "$(flags_missing "$PARMA_BUILD/parma-runc" $(grep -vx help <<<"$rc_verbs"))" ""
 else

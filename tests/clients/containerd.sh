@@ -4,7 +4,8 @@
 # containerd (socket, root, state) loads contrib/containerd/config.toml with
 # the handler's BinaryName pointed at RUNTIME; the image is an OCI layout
 # built here from the busybox rootfs and imported (no registry).
-# Denied runs need enforcement in parma-runc: PARMA_ENFORCEMENT=1.
+# Denied runs need enforcement in parma-runc (features: policyEnforcement,
+# or PARMA_ENFORCEMENT=1).
 . "$PARMA_SRC/tests/lib/tap.sh"
 . "$PARMA_SRC/tests/lib/rootfs.sh"
 . "$PARMA_SRC/tests/lib/clients.sh"
@@ -183,11 +184,13 @@ if clients_enforcement; then
   out=$("${CTR[@]}" run --rm "${R[@]}" "$IMAGE" x1 /bin/echo not-in-policy 2>&1)
   check_match "a denied run reaches ctr with parma's reason" "$out" \
     'OCI runtime create failed: .*parma-runc: denied: create x1: '
+  check_match "the reason names the command the policy does not allow" "$out" \
+    'command: policy \["/bin/sh"\] vs request \["/bin/echo","not-in-policy"\]'
   check_match "the denial is in the audit log" "$(grep x1 "$W/audit.log" 2>&1)" 'den'
   "${CTR[@]}" container rm x1 >/dev/null 2>&1
   clients_parma_config "$W"
 else
-  skip "a denied run reaches ctr with parma's reason" "enforcement not yet in parma-runc (PARMA_ENFORCEMENT=1)"
+  skip "a denied run reaches ctr with parma's reason" "parma-runc features does not report policyEnforcement (PARMA_ENFORCEMENT=1 forces)"
 fi
 
 # ---- parma-runc was really in the path ----

@@ -6,7 +6,8 @@
 # Storage, tmp and events are private to the run (containers.conf from
 # contrib/podman plus test paths); the image is an OCI layout built here
 # from the busybox rootfs and loaded with `podman load` (no registry).
-# Denied runs need enforcement in parma-runc: PARMA_ENFORCEMENT=1.
+# Denied runs need enforcement in parma-runc (features: policyEnforcement,
+# or PARMA_ENFORCEMENT=1).
 . "$PARMA_SRC/tests/lib/tap.sh"
 . "$PARMA_SRC/tests/lib/rootfs.sh"
 . "$PARMA_SRC/tests/lib/clients.sh"
@@ -172,12 +173,14 @@ if clients_enforcement; then
   "$PARMA_BUILD/parma-policy" gen --oci-layout "$W/busybox-oci" -o "$W/policy-image.json" ||
     echo "# parma-policy gen --oci-layout failed"
   CLIENTS_POLICY=$W/policy-image.json clients_parma_config "$W" image
-  out=$("${PODMAN[@]}" run --rm "$IMAGE" /bin/echo not-in-policy 2>&1); rc=$?
+  out=$(timeout 30 podman run --rm "$IMAGE" /bin/echo not-in-policy 2>&1); rc=$?   # runtime "parma"
   check_match "a denied run shows parma's reason in podman's error" "$out" 'parma-runc: denied: create [0-9a-f]{64}: '
+  check_match "the reason names the command the policy does not allow" "$out" \
+    'command: policy \["/bin/sh"\] vs request \["/bin/echo","not-in-policy"\]'
   check_match "a denied run fails with 126 (OCI runtime error)" "$rc" '^126$'
   clients_parma_config "$W"
 else
-  skip "a denied run shows parma's reason in podman's error" "enforcement not yet in parma-runc (PARMA_ENFORCEMENT=1)"
+  skip "a denied run shows parma's reason in podman's error" "parma-runc features does not report policyEnforcement (PARMA_ENFORCEMENT=1 forces)"
 fi
 
 if [ "$RUNTIME_IS_PARMA" = 1 ]; then
