@@ -83,7 +83,7 @@ parma_block (const struct parma_globals *g)
                          PARMA_VERSION, "delegate", g->config->delegate, "mode",
                          g->config->mode == PARMA_MODE_AUDIT ? "audit" : "enforce", "attestation",
                          attestation_name (g->config->attestation), "sealedBundle", 1, "strictJson",
-                         1, "policyEnforcement", 0, "sealedInputs", "config.json", "exec --process",
+                         1, "policyEnforcement", 1, "sealedInputs", "config.json", "exec --process",
                          "update --resources", "root.path");
   char *s = json_dumps (j, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref (j);
