@@ -22,6 +22,7 @@
 #include "policy/policy.h"
 #include "runtime/enforce.h"
 #include "runtime/runtime.h"
+#include "runtime/state.h"
 #include "snp/snp.h"
 
 #define PIN_DIR ".pinned" /* dot: not mistaken for a --root key dir */
@@ -38,14 +39,7 @@ parma_pinned_release (struct parma_pinned *p)
 static int
 open_state_root (const struct parma_globals *g, parma_error_t *err)
 {
-  const char *dir = g->config->state_dir;
-  cleanup_close int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0)
-    return parma_error_make (err, errno, "open /");
-  int fd = safe_mkdirat_p (rootfd, dir[0] == '/' ? dir + 1 : dir, 0700, err);
-  if (fd < 0)
-    return parma_error_wrap (err, "state directory `%s`", dir);
-  return fd;
+  return parma_state_dir_open (g->config->state_dir, err);
 }
 
 /* Loads <pin>/policy.img when policy.sha256 exists: 0 loaded, 1 none. */

@@ -243,6 +243,24 @@ parma_config_load (const char *path, struct parma_config **out, parma_error_t *e
   struct parma_config *c = NULL;
   if (parma_config_parse (buf, len, &c, err) < 0)
     return parma_error_wrap (err, "configuration `%s`", path);
+  /* The delegate runs as root with what parma admitted: it must exist
+     before anything is sealed, and only root may be able to replace it. */
+  cleanup_close int dlg = open (c->delegate, O_PATH | O_CLOEXEC);
+  struct stat dst;
+  if (dlg < 0 || fstat (dlg, &dst) < 0)
+    {
+      int e = errno;
+      parma_error_make (err, e, "configuration `%s`: delegate `%s`", path, c->delegate);
+      parma_config_free (c);
+      return -1;
+    }
+  if (!S_ISREG (dst.st_mode) || !(dst.st_mode & S_IXUSR) || check_owner (dlg, "delegate", c->delegate, err) < 0)
+    {
+      if (err && *err == NULL)
+        parma_error_make (err, EPERM, "delegate `%s`: not an executable file", c->delegate);
+      parma_config_free (c);
+      return parma_error_wrap (err, "configuration `%s`", path);
+    }
   c->path = xstrdup (path);
   *out = c;
   return 0;

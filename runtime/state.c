@@ -44,10 +44,28 @@ parma_time_rfc3339 (void)
   return xstrdup (buf);
 }
 
-/* The state directory is ours: create it 0700 and tighten it if someone
-   loosened it. */
+/* Anyone else who could write in the state directory could already have
+   planted a record: refuse rather than repair.  Merely readable is
+   tightened to 0700. */
 static int
-open_state_dir (const char *dir, parma_error_t *err)
+check_state_dir (int fd, const char *dir, parma_error_t *err)
+{
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    return parma_error_make (err, errno, "state directory `%s`", dir);
+  if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+    return parma_error_make (err, EPERM,
+                             "state directory `%s`: must be owned by root and writable by root "
+                             "only (uid %u, mode %04o)",
+                             dir, (unsigned) st.st_uid, (unsigned) (st.st_mode & 07777));
+  if ((st.st_mode & 077) && fchmod (fd, 0700) < 0)
+    return parma_error_make (err, errno, "state directory `%s`", dir);
+  return 0;
+}
+
+/* The state directory is ours: created 0700, checked by check_state_dir. */
+int
+parma_state_dir_open (const char *dir, parma_error_t *err)
 {
   cleanup_close int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
@@ -55,17 +73,14 @@ open_state_dir (const char *dir, parma_error_t *err)
   cleanup_close int pfd = safe_mkdirat_p (rootfd, dir + 1, 0700, err);
   if (pfd < 0)
     return parma_error_wrap (err, "state directory");
-  int fd = openat (pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int fd = openat (pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return parma_error_make (err, errno, "state directory `%s`", dir);
-  struct stat st;
-  if (fstat (fd, &st) < 0 || ((st.st_mode & 077) && fchmod (fd, 0700) < 0))
-    {
-      int e = errno;
-      close (fd);
-      return parma_error_make (err, e, "state directory `%s`", dir);
-    }
-  return fd;
+  if (check_state_dir (fd, dir, err) < 0)
+    return -1;
+  int ret = fd;
+  fd = -1;
+  return ret;
 }
 
 static int
@@ -111,11 +126,13 @@ read_admission (struct parma_state *st, parma_error_t *err)
 static int
 lookup (const struct parma_globals *g, const char *key, struct parma_state *st, parma_error_t *err)
 {
-  cleanup_close int sfd = open (g->config->state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int sfd = open (g->config->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (sfd < 0)
     return errno == ENOENT
                ? 0
                : parma_error_make (err, errno, "state directory `%s`", g->config->state_dir);
+  if (check_state_dir (sfd, g->config->state_dir, err) < 0)
+    return -1;
   st->root_fd = open_dir_in (sfd, key, false, err);
   if (st->root_fd < 0)
     return st->root_fd == -1 && err && *err ? -1 : 0;
@@ -134,7 +151,7 @@ parma_state_open (const struct parma_globals *g, const char *id, enum parma_stat
   cleanup_free char *key = parma_sha256_hex (g->root, strlen (g->root));
   if (mode == STATE_LOOKUP)
     return lookup (g, key, st, err);
-  cleanup_close int sfd = open_state_dir (g->config->state_dir, err);
+  cleanup_close int sfd = parma_state_dir_open (g->config->state_dir, err);
   if (sfd < 0)
     return -1;
   st->root_fd = open_dir_in (sfd, key, true, err);

@@ -70,4 +70,8 @@ char *parma_sha256_hex (const void *buf, size_t len);
 /* RFC 3339 UTC time, seconds precision ("2026-11-23T10:20:17Z"). */
 char *parma_time_rfc3339 (void);
 
+/* Opens (creating it 0700) the configured state directory; refuses one not
+   owned by root or writable by group or others. */
+int parma_state_dir_open (const char *dir, parma_error_t *err);
+
 #endif

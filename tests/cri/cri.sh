@@ -44,7 +44,7 @@ fi
 RUNTIME_IS_PARMA=0
 case "$(basename "$RUNTIME")" in parma-runc*) RUNTIME_IS_PARMA=1 ;; esac
 ENFORCING=0
-[ "${PARMA_ENFORCEMENT:-0}" = 1 ] && [ "$RUNTIME_IS_PARMA" = 1 ] && ENFORCING=1
+[ "$RUNTIME_IS_PARMA" = 1 ] && [ "${PARMA_ENFORCEMENT:-1}" = 1 ] && ENFORCING=1
 
 W=$PARMA_WORK/cri.$$
 SOCK=$W/c.sock
