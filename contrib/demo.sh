@@ -97,7 +97,7 @@ mkdir -p "$W/bundle2"; cp "$W/evil-config.json" "$W/bundle2/config.json"
 run parma-runc --root "$ROOT" create --bundle "$W/bundle2" evil || echo "-> refused, exit status $?"
 echo
 echo "parma-runc with --root outside allowed_dirs:"
-run parma-runc --root "$SRC/.." list || echo "-> refused, exit status $?"
+run parma-runc --root /var/tmp/parma-demo-elsewhere list || echo "-> refused, exit status $?"
 
 say "8. Audit log (one JSON line per decision)"
 tail -n 5 "$W/audit.log" 2>/dev/null || true
