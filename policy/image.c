@@ -27,6 +27,7 @@
    root-only state directory, and whoever can write there owns the runtime
    anyway.  The image names the SHA-256 of the policy it was built from; the
    runtime passes the attested hash so a stale image is refused. */
+#include "common/sha256.h"
 #include "common/cleanup.h"
 #include "common/oci.h"
 #include "common/strbuf.h"
@@ -146,13 +147,13 @@ policy_image_build (struct policy *p, char **out, size_t *len, parma_error_t *er
       memcpy (img + off, recs[i], rec_len[i]);
       rt[i].off = off;
       rt[i].len = (uint32_t) rec_len[i];
-      SHA256 ((const uint8_t *) recs[i], rec_len[i], rt[i].sha256);
+      parma_sha256 (recs[i], rec_len[i], rt[i].sha256);
       off = align8 (off + rec_len[i]);
       free (recs[i]);
     }
   /* The record table is covered by the tables checksum too. */
   h.tables_checksum = tables_checksum (img + h.tables_off, h.data_off - h.tables_off);
-  SHA256 ((const uint8_t *) &h, sizeof h, h.header_sha256);
+  parma_sha256 (&h, sizeof h, h.header_sha256);
   memcpy (img, &h, sizeof h);
   *out = (char *) img;
   *len = total;
@@ -182,7 +183,7 @@ open_prefix (const uint8_t *b, size_t have, size_t len, const uint8_t *expect_sh
   memcpy (want, h.header_sha256, 32);
   memset (h.header_sha256, 0, 32);
   uint8_t got[32];
-  SHA256 ((const uint8_t *) &h, sizeof h, got);
+  parma_sha256 (&h, sizeof h, got);
   if (CRYPTO_memcmp (want, got, 32) != 0)
     return bad_image (err, "header checksum mismatch");
   const size_t ie = sizeof (struct policy_index_entry);
@@ -247,7 +248,7 @@ decode_checked (struct policy *p, size_t i, const uint8_t *buf, const struct ima
                 parma_error_t *err)
 {
   uint8_t got[32];
-  SHA256 (buf, r->len, got);
+  parma_sha256 (buf, r->len, got);
   if (CRYPTO_memcmp (got, r->sha256, 32) != 0)
     return bad_image (err, "record checksum mismatch");
   return policy_record_decode (buf, r->len, i, &p->containers[i], err);

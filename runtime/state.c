@@ -18,6 +18,7 @@
 
 #include "common/cleanup.h"
 #include "common/io.h"
+#include "common/sha256.h"
 #include "common/xalloc.h"
 #include "runtime/runtime.h"
 
@@ -26,11 +27,9 @@
 char *
 parma_sha256_hex (const void *buf, size_t len)
 {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int mdlen = 0;
-  if (EVP_Digest (buf, len, md, &mdlen, EVP_sha256 (), NULL) != 1)
-    abort (); /* libcrypto without sha256: nothing sensible to do */
-  return hex_encode (md, mdlen);
+  uint8_t md[PARMA_SHA256_LEN];
+  parma_sha256 (buf, len, md);
+  return hex_encode (md, sizeof md);
 }
 
 char *

@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "runtime/runtime.h"
+#include "runtime/state.h"
+#include "runtime/verbs.h"
 
 static int
 usage_error (struct parma_globals *g, const struct cli_command *cmd, const char *detail)
@@ -139,4 +142,20 @@ parma_prepare (struct parma_globals *g, parma_error_t *err)
   if (g->root == NULL && parma_path_request (g, "--root", root, &g->root, err) < 0)
     return -1;
   return 0;
+}
+
+int
+parma_decide_and_seal (struct parma_globals *g, struct parma_request *req,
+                       struct parma_state *st, const char *prefix, const char *doc, size_t len,
+                       char **sealed, parma_error_t *err)
+{
+  req->admitted = st->admitted;
+  req->admitted_digest = st->config_sha256;
+  req->admitted_entry = st->policy_entry;
+  if (decide (g, req, err) < 0)
+    return -1;
+  if (doc == NULL)
+    return 0;
+  cleanup_free char *name = xasprintf ("%s-%d.json", prefix, (int)getpid ());
+  return parma_state_write (st, name, doc, len, sealed, err);
 }

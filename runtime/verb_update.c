@@ -87,18 +87,11 @@ verb_update (struct parma_globals *g, int argc, char **argv, parma_error_t *err)
     }
   else if (parma_state_open (g, g->id, STATE_LOOKUP, &st, err) < 0)
     goto out;
-  req.admitted = st.admitted;
-  req.admitted_digest = st.config_sha256;
-  req.admitted_entry = st.policy_entry;
-  if (decide (g, &req, err) < 0)
+  if (parma_decide_and_seal (g, &req, &st, "resources", res ? out : NULL, out_len, &sealed, err)
+      < 0)
     goto out;
-  if (res)
-    {
-      cleanup_free char *name = xasprintf ("resources-%d.json", (int)getpid ());
-      if (parma_state_write (&st, name, out, out_len, &sealed, err) < 0)
-        goto out;
-      o.resources.v = sealed;
-    }
+  if (sealed)
+    o.resources.v = sealed;
   {
     cleanup_strv char **dargv = NULL;
     size_t n = 0;
