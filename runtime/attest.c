@@ -36,12 +36,6 @@ parma_pinned_release (struct parma_pinned *p)
   p->policy = NULL;
 }
 
-static int
-open_state_root (const struct parma_globals *g, parma_error_t *err)
-{
-  return parma_state_dir_open (g->config->state_dir, err);
-}
-
 /* Loads <pin>/policy.img when policy.sha256 exists: 0 loaded, 1 none. */
 static int
 load_pinned (int pinfd, struct parma_pinned *out, parma_error_t *err)
@@ -239,7 +233,7 @@ parma_policy_pin (struct parma_globals *g, const struct parma_request *req,
 {
   *out = (struct parma_pinned){ 0 };
   out->simulated = g->config->attestation == PARMA_ATTEST_SIM;
-  cleanup_close int sfd = open_state_root (g, err);
+  cleanup_close int sfd = parma_state_dir_open (g->config->state_dir, err);
   if (sfd < 0)
     return -1;
   /* Made when first used: a refused first call leaves no trace. */

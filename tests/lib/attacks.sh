@@ -57,8 +57,10 @@ mutate() {
   jq --arg r "$B/rootfs" ".root.path = \$r | $1" "$B/config.json" >"$M/config.json"
 }
 
-denied() {
-  local name=$1 re=$2 want=$3; shift 3
+# refused PREFIX-RE LABEL NAME RE EXIT ARGS...: the call must exit EXIT with
+# a stderr line matching PREFIX-RE.*RE, never run the delegate, change no state
+refused() {
+  local prefix=$1 label=$2 name=$3 re=$4 want=$5; shift 5
   local before after out rc
   before=$(at_snapshot)
   : >"$CALLS"
@@ -66,9 +68,11 @@ denied() {
   rc=$?
   after=$(at_snapshot)
   check_eq "$name: exit $want" "$rc" "$want"
-  check_match "$name: rule named" "$out" "parma-runc: denied: .*$re"
+  check_match "$name: $label" "$out" "$prefix.*$re"
   check_eq "$name: delegate not run, state unchanged" "$(cat "$CALLS")|$after" "|$before"
 }
+
+denied() { refused "parma-runc: denied: " "rule named" "$@"; }
 
 # allowed NAME ARGS...: parma-runc admits and runs the delegate
 allowed() {
@@ -80,15 +84,4 @@ allowed() {
 
 # rejected NAME RE EXIT ARGS...: like denied, for what the strict reader
 # refuses before any rule runs (the line is "parma-runc: <verb> <id>: ...")
-rejected() {
-  local name=$1 re=$2 want=$3; shift 3
-  local before after out rc
-  before=$(at_snapshot)
-  : >"$CALLS"
-  out=$("$PARMA" --root "$ROOT" "$@" 2>&1 >/dev/null)
-  rc=$?
-  after=$(at_snapshot)
-  check_eq "$name: exit $want" "$rc" "$want"
-  check_match "$name: reason" "$out" "^parma-runc: .*$re"
-  check_eq "$name: delegate not run, state unchanged" "$(cat "$CALLS")|$after" "|$before"
-}
+rejected() { refused "^parma-runc: " "reason" "$@"; }
