@@ -74,7 +74,7 @@ RUNTIME_LIB_SRC := $(filter-out runtime/main.c,$(RUNTIME_SRC))
 $(eval $(call make_lib,runtime,$(RUNTIME_LIB_SRC)))
 L = $(BUILDDIR)/lib$(1).a
 DEPS_runtime := $(call L,runtime) $(call L,policy) $(call L,snp) $(call L,verity) $(call L,common)
-DEPS_policy := $(call L,policy) $(call L,verity) $(call L,common)
+DEPS_policy := $(call L,policy) $(call L,verity) $(call L,snp) $(call L,common)
 DEPS_snp := $(call L,snp) $(call L,common)
 DEPS_verity := $(call L,verity) $(call L,common)
 DEPS_common := $(call L,common)
