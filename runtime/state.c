@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* parma's trusted state directory (layout in state.h). */
 #include "runtime/state.h"
+#include "runtime/crashpoint.h"
 #include "runtime/enforce.h"
 
 #include <dirent.h>
@@ -114,11 +115,107 @@ read_admission (struct parma_state *st, parma_error_t *err)
   const char *digest = json_string_value (json_object_get (j, "config_sha256"));
   const char *entry = json_string_value (json_object_get (j, "policy_entry"));
   const char *bundle = json_string_value (json_object_get (j, "sealed_bundle"));
+  json_t *pid = json_object_get (j, "creator_pid");
+  json_t *start = json_object_get (j, "creator_start");
+  if (json_is_integer (pid) && json_is_integer (start) && json_integer_value (pid) > 0
+      && json_integer_value (start) >= 0)
+    {
+      st->creator_pid = (long)json_integer_value (pid);
+      st->creator_start = (unsigned long long)json_integer_value (start);
+    }
   st->admitted = digest != NULL;
   st->config_sha256 = digest ? xstrdup (digest) : NULL;
   st->policy_entry = entry ? xstrdup (entry) : NULL;
   st->sealed_bundle = bundle ? xstrdup (bundle) : NULL;
   json_decref (j);
+  return 0;
+}
+
+/* Start time of process `pid` in clock ticks since boot (field 22 of
+   /proc/<pid>/stat, after the parenthesised command name); it survives
+   execve and tells a live process from a later one reusing its pid.
+   0 found, 1 no such process, < 0 unreadable. */
+static int
+process_start_time (long pid, unsigned long long *out)
+{
+  cleanup_free char *path = xasprintf ("/proc/%ld/stat", pid);
+  cleanup_free char *buf = NULL;
+  size_t len = 0;
+  parma_error_t err = NULL;
+  if (read_file_at (AT_FDCWD, path, 4096, &buf, &len, &err) < 0)
+    {
+      bool gone = err->status == ENOENT || err->status == ESRCH;
+      parma_error_release (&err);
+      return gone ? 1 : -1;
+    }
+  const char *p = strrchr (buf, ')');
+  if (p == NULL)
+    return -1;
+  /* fields 3 (state) .. 22 (starttime) follow, one space before each */
+  for (int field = 3; field <= 22; field++)
+    {
+      p = strchr (p, ' ');
+      if (p == NULL)
+        return -1;
+      p++;
+    }
+  char *end = NULL;
+  errno = 0;
+  unsigned long long v = strtoull (p, &end, 10);
+  if (errno != 0 || end == p)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+bool
+parma_delegate_knows (const struct parma_globals *g, const char *id)
+{
+  cleanup_free char *dir = xasprintf ("%s/%s", g->root, id);
+  struct stat sb;
+  return lstat (dir, &sb) == 0 || errno != ENOENT;
+}
+
+/* The process that wrote the record (now the delegate it exec'd) still
+   runs: its create or restore may not have made <root>/<id> yet. */
+static bool
+creator_runs (const struct parma_state *st)
+{
+  if (st->creator_pid <= 0)
+    return false;
+  unsigned long long start = 0;
+  int r = process_start_time (st->creator_pid, &start);
+  return r < 0 || (r == 0 && start == st->creator_start);
+}
+
+bool
+parma_state_is_stale (const struct parma_globals *g, const struct parma_state *st)
+{
+  if (st->id_fd < 0 || parma_delegate_knows (g, st->id))
+    return false;
+  return !st->admitted || !creator_runs (st);
+}
+
+static int remove_record (struct parma_state *st, parma_error_t *err);
+
+/* Under the id's lock: a record the delegate no longer knows and nobody
+   is still writing is what a killed or failed call left; drop it. */
+int
+parma_state_drop_stale (const struct parma_globals *g, struct parma_state *st, parma_error_t *err)
+{
+  if (!parma_state_is_stale (g, st))
+    return 0;
+  if (remove_record (st, err) < 0)
+    return -1;
+  close (st->id_fd);
+  st->id_fd = -1;
+  free (st->config_sha256);
+  free (st->policy_entry);
+  free (st->sealed_bundle);
+  st->config_sha256 = st->policy_entry = st->sealed_bundle = NULL;
+  st->admitted = false;
+  st->creator_pid = 0;
+  parma_step ("stale-record-removed");
   return 0;
 }
 
@@ -168,11 +265,18 @@ parma_state_open (const struct parma_globals *g, const char *id, enum parma_stat
   while (flock (st->lock_fd, LOCK_EX) < 0)
     if (errno != EINTR)
       return parma_error_make (err, errno, "lock `%s`", lock);
+  parma_step ("state-locked");
   st->id_path = xasprintf ("%s/%s/%s", g->config->state_dir, key, id);
-  st->id_fd = open_dir_in (st->root_fd, id, mode == STATE_CREATE, err);
-  if (st->id_fd < 0)
-    return err && *err ? -1 : 0;
-  return read_admission (st, err);
+  st->id_fd = open_dir_in (st->root_fd, id, false, err);
+  if (st->id_fd < 0 && err && *err)
+    return -1;
+  if (st->id_fd >= 0
+      && (read_admission (st, err) < 0
+          || (mode == STATE_CREATE && parma_state_drop_stale (g, st, err) < 0)))
+    return -1;
+  if (st->id_fd < 0 && mode == STATE_CREATE)
+    st->id_fd = open_dir_in (st->root_fd, id, true, err);
+  return st->id_fd < 0 && mode == STATE_CREATE ? -1 : 0;
 }
 
 void
@@ -233,10 +337,23 @@ parma_state_seal_config (struct parma_state *st, const char *buf, size_t len, ch
   cleanup_close int bfd = open_dir_in (st->id_fd, name, true, err);
   if (bfd < 0)
     return parma_error_wrap (err, "seal `%s`", st->id_path);
+  parma_step ("sealed-bundle-dir");
   if (write_file_atomic_at (bfd, "config.json", buf, len, 0600, err) < 0)
     return parma_error_wrap (err, "seal `%s/%s`", st->id_path, name);
+  parma_step ("sealed-config");
   *bundle = xasprintf ("%s/%s", st->id_path, name);
   return 0;
+}
+
+/* This process's start time: the record's creator, recognised later even
+   after the execve into the delegate. */
+static unsigned long long
+own_start_time (void)
+{
+  unsigned long long start = 0;
+  if (process_start_time ((long)getpid (), &start) != 0)
+    start = 0;
+  return start;
 }
 
 int
@@ -246,17 +363,21 @@ parma_state_admit (struct parma_state *st, const struct parma_globals *g, const 
 {
   cleanup_free char *digest = parma_sha256_hex (config, config_len);
   cleanup_free char *now = parma_time_rfc3339 ();
-  json_t *j = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?}", "id", st->id, "root", g->root,
-                         "verb", verb, "bundle", caller_bundle, "sealed_bundle", sealed_bundle,
-                         "config_sha256", digest, "time", now, "policy_entry",
-                         parma_decided_entry ());
+  json_t *j = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:I, s:I}", "id", st->id,
+                         "root", g->root, "verb", verb, "bundle", caller_bundle, "sealed_bundle",
+                         sealed_bundle, "config_sha256", digest, "time", now, "policy_entry",
+                         parma_decided_entry (), "creator_pid", (json_int_t)getpid (),
+                         "creator_start", (json_int_t)own_start_time ());
   if (j == NULL)
     return parma_error_make (err, EINVAL, "admission record: not valid UTF-8");
   cleanup_free char *text = json_dumps (j, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref (j);
   if (text == NULL)
     return parma_error_make (err, ENOMEM, "admission record");
-  return parma_state_write (st, "admission.json", text, strlen (text), NULL, err);
+  if (parma_state_write (st, "admission.json", text, strlen (text), NULL, err) < 0)
+    return -1;
+  parma_step ("admitted");
+  return 0;
 }
 
 /* rm -r of a directory that only parma writes; never follows symlinks. */
@@ -298,10 +419,27 @@ remove_tree_at (int parent, const char *name, parma_error_t *err)
   return ret;
 }
 
+static int
+remove_record (struct parma_state *st, parma_error_t *err)
+{
+  /* The record goes first: past this unlink the id is not admitted, and
+     what is left of <id>/ is removed here or, after a kill, by the next
+     create or delete of the id. */
+  if (unlinkat (st->id_fd, "admission.json", 0) < 0 && errno != ENOENT)
+    return parma_error_make (err, errno, "remove `%s/admission.json`", st->id_path);
+  parma_step ("record-unlinked");
+  if (remove_tree_at (st->root_fd, st->id, err) < 0)
+    return parma_error_wrap (err, "remove state `%s`", st->id_path);
+  return 0;
+}
+
 int
 parma_state_remove (struct parma_state *st, parma_error_t *err)
 {
-  if (remove_tree_at (st->root_fd, st->id, err) < 0)
-    return parma_error_wrap (err, "remove state `%s`", st->id_path);
+  if (st->id_fd < 0)
+    return 0;
+  if (remove_record (st, err) < 0)
+    return -1;
+  parma_step ("state-removed");
   return 0;
 }

@@ -14,7 +14,19 @@
 
    Every write is atomic (temp + fsync + rename); calls on one id serialize
    with flock on <id>.lock, held until the delegate is exec'd (the fd is
-   close-on-exec, so the lock ends at execve). */
+   close-on-exec, so the lock ends at execve).
+
+   admission.json is the commit point of a create: a call killed before it
+   is written leaves no record (only, at most, an unreferenced bundle-<nonce>/),
+   one killed after leaves the whole record.  The record names the process
+   that wrote it (pid and start time, kept across the execve into the
+   delegate), so a record stays valid while its creator runs or while the
+   delegate knows the container (<root>/<id> exists).  A record with
+   neither -- its create failed or was killed, or its delete ran but was
+   killed before removing it -- is stale, and the next admitted create,
+   run, restore or delete of the id removes it under the lock (crash recovery,
+   tests/reliability/crash.sh).  Other calls leave it: they are decided on
+   it as it is, and the delegate answers for a container it does not know. */
 #ifndef PARMA_RUNTIME_STATE_H
 #define PARMA_RUNTIME_STATE_H
 
@@ -37,13 +49,15 @@ struct parma_state
   char *config_sha256;
   char *policy_entry;
   char *sealed_bundle;
+  long creator_pid;                 /* 0 when the record names none */
+  unsigned long long creator_start; /* its start time (/proc/<pid>/stat) */
 };
 
 enum parma_state_mode
 {
   STATE_LOOKUP, /* read the admission record if there is one; create nothing */
   STATE_LOCK,   /* create the directories up to <id>.lock and lock it */
-  STATE_CREATE, /* STATE_LOCK, and make <id>/ (create, run, restore, sealing) */
+  STATE_CREATE, /* STATE_LOCK, drop a stale record, and make <id>/ */
 };
 
 /* Opens the state of `id` under g->root as `mode` says.  id_fd stays -1
@@ -62,8 +76,20 @@ int parma_state_seal_config (struct parma_state *st, const char *buf, size_t len
 int parma_state_admit (struct parma_state *st, const struct parma_globals *g, const char *verb,
                        const char *caller_bundle, const char *sealed_bundle, const char *config,
                        size_t config_len, parma_error_t *err);
-/* Removes <id>/ and everything in it (delete). */
+/* Removes <id>/ and everything in it (delete): admission.json first, so
+   that a kill half-way leaves no record, only leftovers the next locking
+   call removes. */
 int parma_state_remove (struct parma_state *st, parma_error_t *err);
+/* Whether <id>/ holds a stale record, or leftovers without a record, of a
+   container the delegate does not know (see above). */
+bool parma_state_is_stale (const struct parma_globals *g, const struct parma_state *st);
+/* Under the id's lock (after STATE_LOCK), once the call is admitted (a
+   denied call changes nothing): removes <id>/ when it is stale. */
+int parma_state_drop_stale (const struct parma_globals *g, struct parma_state *st,
+                            parma_error_t *err);
+/* Whether the delegate still knows container `id` under g->root (its
+   state directory <root>/<id> exists, or cannot be checked). */
+bool parma_delegate_knows (const struct parma_globals *g, const char *id);
 
 /* sha256 hex of a buffer; caller frees. */
 char *parma_sha256_hex (const void *buf, size_t len);

@@ -10,9 +10,12 @@
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
+#include "runtime/crashpoint.h"
 #include "runtime/runtime.h"
 #include "runtime/state.h"
 #include "runtime/verbs.h"
+
+#define PARMA_ID_MAX 250
 
 static int
 usage_error (struct parma_globals *g, const struct cli_command *cmd, const char *detail)
@@ -83,8 +86,10 @@ parma_check_id (const char *id, parma_error_t *err)
       if (!ok)
         return parma_error_make (err, EINVAL, "invalid id format: %s", id);
     }
-  if (strlen (id) > 1024)
-    return parma_error_make (err, EINVAL, "invalid id format: longer than 1024 bytes");
+  /* <id>.lock must fit in a file name (NAME_MAX 255) in the state
+     directory; runc's own limit is its <root>/<id> directory (255). */
+  if (strlen (id) > PARMA_ID_MAX)
+    return parma_error_make (err, EINVAL, "invalid id format: longer than %d bytes", PARMA_ID_MAX);
   return 0;
 }
 
@@ -157,5 +162,8 @@ parma_decide_and_seal (struct parma_globals *g, struct parma_request *req,
   if (doc == NULL)
     return 0;
   cleanup_free char *name = xasprintf ("%s-%d.json", prefix, (int)getpid ());
-  return parma_state_write (st, name, doc, len, sealed, err);
+  if (parma_state_write (st, name, doc, len, sealed, err) < 0)
+    return -1;
+  parma_step ("sealed-document");
+  return 0;
 }

@@ -2,13 +2,37 @@
 /* The shared tail of every verb without untrusted documents: load the
    trusted state of the id, decide, clean up for delete, exec. */
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
+#include "runtime/crashpoint.h"
 #include "runtime/runtime.h"
 #include "runtime/state.h"
 #include "runtime/verb_simple.h"
 #include "runtime/verbs.h"
+
+/* delete: the delegate runs as a child, and parma's record goes only once
+   the delegate no longer knows the container.  A delete the delegate
+   refuses, or one killed before the delegate is done, keeps the record the
+   container's later calls are decided against; one killed after the
+   delegate's delete but before the removal leaves a stale record, which
+   the next call on the id drops (state.h).  Returns the delegate's exit
+   status. */
+static int
+delete_then_forget (struct parma_globals *g, struct parma_state *st, char **dargv,
+                    parma_error_t *err)
+{
+  int status = 0;
+  if (delegate_run (g, dargv, &status, err) < 0)
+    return -1;
+  parma_step ("delegate-done");
+  if (!parma_delegate_knows (g, st->id) && parma_state_remove (st, err) < 0)
+    return -1;
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status);
+  return 128 + (WIFSIGNALED (status) ? WTERMSIG (status) : 0);
+}
 
 int
 parma_simple_verb (struct parma_globals *g, struct parma_request *req,
@@ -32,11 +56,10 @@ parma_simple_verb (struct parma_globals *g, struct parma_request *req,
       req->admitted_entry = st.policy_entry;
       r = decide (g, req, err);
     }
-  /* delete: the sealed state goes first, since nothing runs after the
-     execve; a delete the delegate then refuses leaves the container
-     without parma state (documented in parma-runc(8)). */
+  /* delete: a stale record (state.h) goes now; the delegate has the last
+     word on a container it does not know (runc's "does not exist") */
   if (r == 0 && remove_state && st.root_fd >= 0)
-    r = parma_state_remove (&st, err);
+    r = parma_state_drop_stale (g, &st, err);
   if (r == 0)
     {
       cleanup_strv char **dargv = NULL;
@@ -48,7 +71,7 @@ parma_simple_verb (struct parma_globals *g, struct parma_request *req,
         parma_argv_id (&dargv, &n, req->id);
       for (size_t i = 0; i < n_extra; i++)
         cli_argv_push (&dargv, &n, xstrdup (extra[i]));
-      r = delegate_exec (g, dargv, err);
+      r = remove_state ? delete_then_forget (g, &st, dargv, err) : delegate_exec (g, dargv, err);
     }
   parma_state_close (&st);
   return r;

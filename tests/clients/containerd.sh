@@ -64,7 +64,18 @@ contrib=$PARMA_SRC/contrib/containerd/config.toml
 mkdir -p "$W/pathbin"; ln -s "$RUNTIME" "$W/pathbin/runc"
 PATH=$W/pathbin:$PATH containerd --config "$W/config.toml" >"$W/containerd.log" 2>&1 </dev/null &
 CPID=$!
-CTR=(timeout 20 ctr -a "$SOCK" -n "$NS")
+# Every ctr call is bounded, generously: under `make asan` on a loaded
+# machine one `ctr run --rm` (four ASan-built parma-runc calls) took
+# longer than the former 20 s and came back empty.  A call that runs out
+# says so on stderr, which the checks capture.
+CTR_TIMEOUT=${CLIENTS_CTR_TIMEOUT:-90}
+ctr_bounded() {
+  timeout "$CTR_TIMEOUT" ctr -a "$SOCK" -n "$NS" "$@"
+  local rc=$?
+  [ "$rc" = 124 ] && echo "ctr $1 $2: timed out after ${CTR_TIMEOUT}s" >&2
+  return "$rc"
+}
+CTR=(ctr_bounded)
 if ! wait_until 10 ctr -a "$SOCK" version; then
   not_ok "containerd starts on the contrib config" "$(tail -5 "$W/containerd.log")"
   done_testing; exit 1
@@ -130,7 +141,7 @@ check_eq "exec joins the container's pid namespace" "$out" "/bin/sleep 1000 "
 # the shim hands create an extra fd 3 (its socket); the init must not inherit it
 out=$("${CTR[@]}" task exec --exec-id e5 d1 /bin/ls /proc/1/fd 2>&1 | tr '\n' ' ')
 check_eq "the container's init holds only fds 0-2" "$out" "0 1 2 "
-out=$(timeout 20 script -qec "ctr -a $SOCK -n $NS task exec -t --exec-id e4 d1 /bin/tty" /dev/null </dev/null 2>&1 |
+out=$(timeout "$CTR_TIMEOUT" script -qec "ctr -a $SOCK -n $NS task exec -t --exec-id e4 d1 /bin/tty" /dev/null </dev/null 2>&1 |
   tr -d '\r\0' | grep -o '/dev/pts/[0-9]*')
 check_match "ctr task exec -t gets a pty" "$out" '^/dev/pts/[0-9]+$'
 init_pid=$("${CTR[@]}" task ls 2>/dev/null | awk '$1 == "d1" { print $2 }')
@@ -142,7 +153,7 @@ check_eq "the cgroup is frozen" "$(cat "/sys/fs/cgroup/freezer/$NS/d1/freezer.st
 check "ctr task resume" "${CTR[@]}" task resume d1
 check_eq "task is RUNNING again" "$(task_status d1)" RUNNING
 check "ctr task kill -s KILL" "${CTR[@]}" task kill -s KILL d1
-wait_until 10 task_is d1 STOPPED
+wait_until 30 task_is d1 STOPPED
 check_eq "task is STOPPED after the kill" "$(task_status d1)" STOPPED
 check "ctr task delete" "${CTR[@]}" task delete d1
 check_eq "the runtime forgot the container" \
@@ -152,12 +163,12 @@ check "ctr container rm" "${CTR[@]}" container rm d1
 # A TERM the container handles: kill sends the signal, the exit status comes back.
 "${CTR[@]}" run -d "${R[@]}" "$IMAGE" d2 /bin/sh -c 'trap "exit 42" TERM; while :; do sleep 0.1; done' >/dev/null 2>&1
 check "ctr task kill (SIGTERM)" "${CTR[@]}" task kill d2
-wait_until 10 task_is d2 STOPPED
+wait_until 30 task_is d2 STOPPED
 check_match "the handled TERM gives exit status 42" "$("${CTR[@]}" task delete d2 2>&1)" 'exit code 42'
 "${CTR[@]}" container rm d2 >/dev/null 2>&1
 
 # ---- a tty container ----
-out=$(timeout 20 script -qec "ctr -a $SOCK -n $NS run -t --rm --runc-binary $RUNTIME --runc-root $W/runc-root --fifo-dir $W/fifo $IMAGE t1 /bin/sh -c 'tty; echo cols=\$(stty size 2>/dev/null | cut -d\" \" -f2)'" /dev/null </dev/null 2>&1 |
+out=$(timeout "$CTR_TIMEOUT" script -qec "ctr -a $SOCK -n $NS run -t --rm --runc-binary $RUNTIME --runc-root $W/runc-root --fifo-dir $W/fifo $IMAGE t1 /bin/sh -c 'tty; echo cols=\$(stty size 2>/dev/null | cut -d\" \" -f2)'" /dev/null </dev/null 2>&1 |
   tr -d '\r\0')
 check_match "ctr run -t gets a pty" "$out" '/dev/pts/[0-9]+'
 

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: parma-runc's argv parser (runtime/cli.c), which is pure: it
-   only fills a verb's option struct.  The input is split on NUL into
-   words; the first byte picks the verb's option table.  The words are
-   parsed as the verb's arguments and as global flags (same flag rules, no
-   reordering); an accepted parse is re-emitted in delegate form
-   (cli_argv_options) and must parse again to the same options. */
+   only fills an option struct.  The input is split on NUL into words; the
+   first byte picks the verb's option table.  The words are parsed
+   - as the verb's arguments: an accepted parse is re-emitted in delegate
+     form (cli_argv_options) and must parse again to the same options;
+   - as parma-runc's real global flags (runtime/globals.c): an accepted
+     parse is turned into the delegate's command line (delegate_argv_start,
+     as for runc), whose globals must parse again up to exactly the verb,
+     to the same values;
+   - as global flags with the verb's table (same flag rules, no reordering). */
 #include "common/error.h"
 #include "runtime/cli.h"
+#include "runtime/globals.h"
 #include "runtime/runtime.h"
 
 #include <stdint.h>
@@ -84,6 +89,93 @@ reparse (const struct cli_command *cmd, const void *opts)
   free (argv);
 }
 
+static void
+free_argv (char **argv, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    free (argv[i]);
+  free (argv);
+}
+
+static bool
+same_string (const struct cli_string *a, const struct cli_string *b)
+{
+  return a->set == b->set && (!a->set || strcmp (a->v, b->v) == 0);
+}
+
+/* What parma-runc passes to runc in front of the verb must mean the same
+   to runc: --root is the resolved path (here the default, as given), --log
+   likewise; every other global that was set is passed on unchanged. */
+static void
+check_delegate_globals (const struct cli_command *cmd, const struct parma_global_opts *opts)
+{
+  struct parma_config config = { .delegate = (char *) "/usr/sbin/runc" };
+  struct parma_globals g = { .opts = *opts, .config = &config };
+  g.root = (char *) (opts->root.set ? opts->root.v : PARMA_DEFAULT_ROOT);
+  g.log = (char *) (opts->log.set ? opts->log.v : NULL);
+  char **argv = NULL;
+  size_t n = 0;
+  delegate_argv_start (&g, cmd->name, &argv, &n);
+  struct parma_global_opts again = { 0 };
+  parma_error_t err = NULL;
+  int used = 0;
+  if (n < 2 || cli_parse_globals (parma_global_options, parma_n_global_options, &again,
+                                  (int) n - 1, argv + 1, &used, &err) < 0)
+    abort ();
+  /* the verb is the first word the delegate does not take as a flag */
+  if ((size_t) used != n - 2 || strcmp (argv[n - 1], cmd->name) != 0)
+    abort ();
+  if (!again.root.set || strcmp (again.root.v, g.root) != 0
+      || !same_string (&again.log_format, &opts->log_format)
+      || !same_string (&again.criu, &opts->criu) || !same_string (&again.rootless, &opts->rootless)
+      || (g.log && (!again.log.set || strcmp (again.log.v, g.log) != 0))
+      || (opts->debug.set && (!again.debug.set || again.debug.v != opts->debug.v)))
+    abort ();
+  bool systemd = (opts->systemd_cgroup.set && opts->systemd_cgroup.v)
+                 || (opts->cgroup_manager.set && strcmp (opts->cgroup_manager.v, "systemd") == 0);
+  if (systemd != (again.systemd_cgroup.set && again.systemd_cgroup.v))
+    abort ();
+  /* crun's own flags never reach runc */
+  if (again.cgroup_manager.set || again.log_level.set || again.help.set || again.version.set)
+    abort ();
+  free_argv (argv, n);
+}
+
+static void
+fuzz_globals (const struct cli_command *cmd, int argc, char **argv)
+{
+  struct parma_global_opts opts = { 0 };
+  parma_error_t err = NULL;
+  int used = 0;
+  if (cli_parse_globals (parma_global_options, parma_n_global_options, &opts, argc, argv, &used,
+                         &err)
+      < 0)
+    {
+      if (err == NULL || err->msg == NULL)
+        abort ();
+      parma_error_release (&err);
+      return;
+    }
+  if (used < 0 || used > argc)
+    abort ();
+  /* re-emitted as flags, the globals parse again to the same values */
+  char **again_argv = NULL;
+  size_t n = 0;
+  cli_argv_options (parma_global_options, parma_n_global_options, &opts, &again_argv, &n);
+  struct parma_global_opts again = { 0 };
+  int again_used = 0;
+  if (n > 0
+      && (cli_parse_globals (parma_global_options, parma_n_global_options, &again, (int) n,
+                             again_argv, &again_used, &err)
+              < 0
+          || (size_t) again_used != n || !same_string (&again.root, &opts.root)
+          || !same_string (&again.log, &opts.log) || again.debug.v != opts.debug.v
+          || again.help.v != opts.help.v || again.version.v != opts.version.v))
+    abort ();
+  free_argv (again_argv, n);
+  check_delegate_globals (cmd, &opts);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -123,6 +215,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   opts_release (cmd, opts);
   free (opts);
+
+  fuzz_globals (cmd, argc, argv);
 
   void *g = calloc (1, opts_size (cmd));
   int used = 0;

@@ -1,13 +1,19 @@
 #!/bin/bash
-# Concurrency: many container lifecycles (create, start, exec, state, kill,
-# delete) through parma-runc with real runc, 8 at a time on one --root,
-# while a lister calls `list --format json` / `list -q` and `state` in a
-# loop.  At the end nothing may be left: runc's list and parma's state dir
-# agree (empty), no step failed or hung (every call has a timeout, the whole
-# run a deadline), every `list --format json` parsed, and every audit line
-# is one JSON object (concurrent appends never interleave).
-#   REL_LIFECYCLES (default 96: 120 took 74-93 s and 200 ~160 s on the loaded 2-core test VM;
-#   REL_LIFECYCLES=200 for the full run), REL_PARALLEL (default 8).
+# Concurrency: many container lifecycles (create, start, exec, exec
+# --process, state, kill, delete) through parma-runc with real runc, 8 at a
+# time on one --root, while a lister calls `list --format json` / `list -q`
+# and `state` in a loop.  Every 10th lifecycle races two creates of its id
+# (exactly one may win, the other fails like runc and leaves the winner's
+# record alone) and tries a delete of the running container (runc refuses;
+# parma's record must stay).  After each create the record is checked whole
+# (admission.json parses, its sealed config has the recorded digest).  At the
+# end nothing may be left: runc's list and parma's state dir agree (empty),
+# no step failed or hung (every call has a timeout, the whole run a
+# deadline), every `list --format json` parsed, and every audit line is one
+# JSON object (concurrent appends never interleave).
+#   REL_LIFECYCLES (default 96, ~70 s: on the shared 2-core test VM 200 took
+#   166 s at load average 3-12 and 356 s at 10-23, too long for make check;
+#   REL_LIFECYCLES=200 REL_DEADLINE=400 for the full run), REL_PARALLEL (default 8).
 . "$PARMA_SRC/tests/lib/tap.sh"
 . "$PARMA_SRC/tests/lib/rootfs.sh"
 . "$PARMA_SRC/tests/lib/runtime.sh"
@@ -22,18 +28,54 @@ cd "$RT" || exit 1
 for w in $(seq 0 $((P - 1))); do
   make_bundle "$RT/b$w" sleep 1000 >/dev/null || { not_ok "make_bundle"; done_testing; exit; }
 done
+jq '.process | .args = ["/bin/true"]' "$RT/b0/config.json" >"$RT/ok/proc.json"
+KEY=$(printf %s "$(realpath -m "$ROOT")" | sha256sum | cut -d' ' -f1)
 
 # One call, bounded: a hang is reported as exit 124 instead of stalling.
 call() { timeout -k 2 30 "$RUNTIME" --root "$ROOT" "$@" </dev/null; }
 record() { printf '%s\n' "$*" >>"$RT/failures"; } # short lines: atomic O_APPEND
 
+# whole_record ID: admission.json parses and its sealed config has the
+# recorded digest (prints what is wrong, nothing when whole)
+whole_record() {
+  local a=$RT/state/$KEY/$1/admission.json sealed want
+  sealed=$(jq -r .sealed_bundle "$a" 2>/dev/null) && want=$(jq -r .config_sha256 "$a" 2>/dev/null) ||
+    { echo "admission.json missing or not JSON"; return; }
+  [ "$(sha256sum <"$sealed/config.json" 2>/dev/null | cut -d' ' -f1)" = "$want" ] ||
+    echo "sealed config does not have the recorded digest"
+}
+
+# race_create ID BUNDLE: two creates at once; exactly one wins
+race_create() {
+  local id=$1 bundle=$2 a b wins
+  call create -b "$bundle" "$id" >/dev/null 2>"$RT/err.$id.a" & a=$!
+  call create -b "$bundle" "$id" >/dev/null 2>"$RT/err.$id.b" & b=$!
+  wins=0
+  wait "$a" && wins=$((wins + 1))
+  wait "$b" && wins=$((wins + 1))
+  [ "$wins" = 1 ] || { record "$id racing creates: $wins won $(head -c 200 "$RT/err.$id.a" "$RT/err.$id.b" | tr '\n' ' ')"; return 1; }
+  grep -qh 'container with given ID already exists' "$RT/err.$id.a" "$RT/err.$id.b" ||
+    record "$id racing creates: the loser said $(cat "$RT/err.$id.a" "$RT/err.$id.b" | head -c 200)"
+  rm -f "$RT/err.$id.a" "$RT/err.$id.b"
+}
+
 lifecycle() {
-  local id=$1 bundle=$2 err=$RT/err.$1 st i
-  call create -b "$bundle" "$id" >/dev/null 2>"$err" || { record "$id create rc=$? $(head -c 300 "$err")"; return; }
+  local id=$1 bundle=$2 n=$3 err=$RT/err.$1 st i bad
+  if [ $((n % 10)) = 0 ]; then
+    race_create "$id" "$bundle" || return
+  else
+    call create -b "$bundle" "$id" >/dev/null 2>"$err" || { record "$id create rc=$? $(head -c 300 "$err")"; return; }
+  fi
+  bad=$(whole_record "$id"); [ -z "$bad" ] || record "$id record after create: $bad"
   call start "$id" >/dev/null 2>"$err" || record "$id start rc=$? $(head -c 300 "$err")"
   call exec "$id" true >/dev/null 2>"$err" || record "$id exec rc=$? $(head -c 300 "$err")"
+  call exec -p "$RT/ok/proc.json" "$id" >/dev/null 2>"$err" || record "$id exec --process rc=$? $(head -c 300 "$err")"
   st=$(call state "$id" 2>"$err" | jq -r .status 2>/dev/null)
   [ "$st" = running ] || record "$id state after start: '$st' $(head -c 300 "$err")"
+  if [ $((n % 10)) = 0 ]; then
+    call delete "$id" >/dev/null 2>&1 && record "$id delete of a running container succeeded"
+    bad=$(whole_record "$id"); [ -z "$bad" ] || record "$id record after a refused delete: $bad"
+  fi
   call kill "$id" KILL >/dev/null 2>"$err" || record "$id kill rc=$? $(head -c 300 "$err")"
   for i in $(seq 100); do
     st=$(call state "$id" 2>/dev/null | jq -r .status 2>/dev/null)
@@ -49,7 +91,7 @@ worker() {
   local w=$1 i
   for ((i = w; i < N; i += P)); do
     [ -e "$RT/stop" ] && return
-    lifecycle "c$i" "$RT/b$w"
+    lifecycle "c$i" "$RT/b$w" "$i"
   done
 }
 
