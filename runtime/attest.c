@@ -22,6 +22,7 @@
 #include "policy/policy.h"
 #include "runtime/enforce.h"
 #include "runtime/runtime.h"
+#include "runtime/security_context.h"
 #include "runtime/state.h"
 #include "snp/snp.h"
 
@@ -118,25 +119,32 @@ expected_host_data (const struct parma_config *c)
 {
   if (c->attestation == PARMA_ATTEST_SIM)
     return xstrdup (c->sim_host_data ? c->sim_host_data : "(zero)");
-  return xstrdup ("(the report's HOST_DATA)");
+  /* The secure processor's answer (or why there is none) follows in the
+     wrapped attestation error. */
+  return xasprintf ("of the %s report",
+                    c->attestation == PARMA_ATTEST_TSM ? "configfs-tsm" : "sev-guest");
 }
 
 static int
-attest (const struct parma_globals *g, const uint8_t *sha, const uint8_t *nonce,
+attest (const struct parma_globals *g, const uint8_t *sha, const uint8_t *nonce, bool want_certs,
         struct snp_fetch_result *res, parma_error_t *err)
 {
   const struct parma_config *c = g->config;
   cleanup_free char *sim_dir = xasprintf ("%s/.snp-sim", c->state_dir);
   cleanup_free uint8_t *host = NULL;
   size_t host_len = 0;
-  struct snp_source src = { .backend = SNP_BACKEND_SEV_GUEST };
+  /* Certificates only for the security context: a host that serves none
+     (or an extended request it refuses) must not stop other policies. */
+  struct snp_source src = { .backend = SNP_BACKEND_SEV_GUEST, .want_certs = want_certs };
   switch (c->attestation)
     {
     case PARMA_ATTEST_SEV_GUEST:
       src.backend = SNP_BACKEND_SEV_GUEST;
+      src.device_path = c->sev_device;
       break;
     case PARMA_ATTEST_TSM:
       src.backend = SNP_BACKEND_TSM;
+      src.tsm_path = c->tsm_dir;
       break;
     case PARMA_ATTEST_SIM:
       src.backend = SNP_BACKEND_SIM;
@@ -176,6 +184,7 @@ write_pin (int pinfd, struct policy *p, const char *hex, const struct snp_fetch_
   if (write_file_atomic_at (pinfd, "policy.json", canon, clen, 0600, err) < 0
       || write_file_atomic_at (pinfd, IMAGE_FILE, img, ilen, 0600, err) < 0
       || write_file_atomic_at (pinfd, "attest.json", att, strlen (att), 0600, err) < 0
+      || parma_security_context_write (pinfd, p, res, nonce, err) < 0
       || write_file_atomic_at (pinfd, HASH_FILE, hex, 64, 0600, err) < 0)
     return parma_error_wrap (err, "pinning the policy");
   return 0;
@@ -194,7 +203,9 @@ pin_new (const struct parma_globals *g, int sfd, const char *buf, size_t len, co
   if (getrandom (nonce, sizeof nonce, 0) != (ssize_t)sizeof nonce)
     return parma_error_make (err, errno, "boot nonce");
   struct snp_fetch_result res = { 0 };
-  if (attest (g, policy_sha256 (p), nonce, &res, err) < 0)
+  if (attest (g, policy_sha256 (p), nonce, policy_switch (p, POLICY_ALLOW_SECURITY_CONTEXT), &res,
+              err)
+      < 0)
     {
       cleanup_free char *want = expected_host_data (g->config);
       return parma_error_wrap (err, "policy: expected HOST_DATA %s, found policy %s (%s)", want,

@@ -32,6 +32,8 @@ parma_config_free (struct parma_config *c)
   free (c->state_dir);
   free (c->policy);
   free (c->sim_host_data);
+  free (c->sev_device);
+  free (c->tsm_dir);
   strv_free (c->allowed_dirs);
   free (c->audit_log);
   free (c);
@@ -118,11 +120,27 @@ parse_attestation (json_t *v, struct parma_config *c, parma_error_t *err)
         if (n != 32)
           return parma_error_make (err, EINVAL, "attestation.sim_host_data: %zu bytes, want 32", n);
       }
+    /* Where the secure processor is reached: the kernel's paths unless a
+       guest image puts them elsewhere (and the tests' stand-ins). */
+    else if (strcmp (key, "device") == 0)
+      {
+        if (get_abs_path (val, "attestation.device", &c->sev_device, err) < 0)
+          return -1;
+      }
+    else if (strcmp (key, "tsm_dir") == 0)
+      {
+        if (get_abs_path (val, "attestation.tsm_dir", &c->tsm_dir, err) < 0)
+          return -1;
+      }
     else
       return parma_error_make (err, EINVAL, "attestation.%s: unknown key", key);
   }
   if (c->sim_host_data && c->attestation != PARMA_ATTEST_SIM)
     return parma_error_make (err, EINVAL, "attestation.sim_host_data: only valid with backend sim");
+  if (c->sev_device && c->attestation != PARMA_ATTEST_SEV_GUEST)
+    return parma_error_make (err, EINVAL, "attestation.device: only valid with backend sev-guest");
+  if (c->tsm_dir && c->attestation != PARMA_ATTEST_TSM)
+    return parma_error_make (err, EINVAL, "attestation.tsm_dir: only valid with backend tsm");
   return 0;
 }
 

@@ -141,6 +141,13 @@ int snp_x509_sha256 (X509 *cert, uint8_t out[32], parma_error_t *err);
 /* Loads one certificate from a PEM or DER file. */
 int snp_x509_load_file (const char *path, X509 **out, parma_error_t *err);
 
+/* Checks the ARK-issued CRL at `path` (PEM or DER): issuer and signature
+   are the ARK's, thisUpdate <= time <= nextUpdate (time: `at` when
+   have_time, else now), and `intermediate` (the ASK/ASVK) is not listed.
+   Returns 0, or -1 with *why (caller frees) saying which rule failed. */
+int snp_crl_check (const char *path, X509 *ark, X509 *intermediate, bool have_time, int64_t at,
+                   char **why);
+
 /* ---- /dev/sev-guest request/response (pure: tested without a device) ------ */
 
 /* GHCB cert-table GUIDs (RFC 4122 byte order). */

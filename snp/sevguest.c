@@ -66,7 +66,9 @@ bool
 snp_guest_error_is_busy (int errnum, uint64_t exitinfo2)
 {
   uint32_t vmm = (uint32_t)(exitinfo2 >> 32);
-  return errnum == EAGAIN || vmm == SNP_GUEST_VMM_ERR_BUSY;
+  /* Kernels before 6.5 hand the host's BUSY back as EIO + vmm_error 2;
+     later ones retry inside and answer EAGAIN or EBUSY when throttled. */
+  return errnum == EAGAIN || errnum == EBUSY || vmm == SNP_GUEST_VMM_ERR_BUSY;
 }
 
 char *
@@ -94,6 +96,13 @@ snp_guest_describe_error (int errnum, uint64_t exitinfo2)
     case EAGAIN:
     case EBUSY:
       what = "the host is busy or throttling guest requests";
+      break;
+    case ETIMEDOUT:
+      what = "the host throttled the request past the kernel's own retry limit";
+      break;
+    case ENODEV:
+    case ENXIO:
+      what = "no SEV-SNP guest device behind this path (is the sev-guest driver loaded?)";
       break;
     case ENOTCONN:
       what = "the VMPCK is disabled after an earlier failure; reboot the guest";

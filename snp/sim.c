@@ -220,7 +220,9 @@ generate_chain (const char *dir, enum snp_product p, parma_error_t *err)
   if (write_pem (dir, "ark.pem", ark, NULL, err) < 0
       || write_pem (dir, "ask.pem", ask, NULL, err) < 0
       || write_pem (dir, "vcek.pem", vcek, NULL, err) < 0
-      || write_pem (dir, "vcek-key.pem", NULL, vcek_key, err) < 0)
+      || write_pem (dir, "vcek-key.pem", NULL, vcek_key, err) < 0
+      /* kept so tests can issue CRLs as AMD's KDS does (test key, 0600) */
+      || write_pem (dir, "ark-key.pem", NULL, ark_key, err) < 0)
     return -1;
   return 0;
 }
@@ -253,8 +255,8 @@ ensure_chain (const char *sim_dir, enum snp_product p, parma_error_t *err)
     {
       int e = errno;
       bool lost_race = (*err == NULL) && (e == EEXIST || e == ENOTEMPTY);
-      const char *names[] = { "ark.pem", "ask.pem", "vcek.pem", "vcek-key.pem" };
-      for (size_t i = 0; i < 4; i++)
+      const char *names[] = { "ark.pem", "ask.pem", "vcek.pem", "vcek-key.pem", "ark-key.pem" };
+      for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         {
           cleanup_free char *f = xasprintf ("%s/%s", tmp, names[i]);
           unlink (f);

@@ -19,6 +19,9 @@
    The runtime's once-per-boot check, in short:
 
      struct snp_source src = { .backend = <attestation.backend>,
+                               .device_path = <attestation.device>,     (sev-guest)
+                               .tsm_path = <attestation.tsm_dir>,       (tsm)
+                               .want_certs = <allow_security_context>,
                                .sim_dir = <state_dir>/snp-sim,          (sim only)
                                .sim_host_data = <attestation.sim_host_data> };
      struct snp_fetch_result res;
@@ -186,6 +189,10 @@ struct snp_verify_opts
   const uint8_t *host_data;   /* 32 bytes, or NULL: not checked */
   const uint8_t *measurement; /* 48 bytes, or NULL */
   const uint8_t *report_data; /* 64 bytes, or NULL */
+  const uint8_t *family_id;   /* 16 bytes, or NULL (ID block's, exact) */
+  const uint8_t *image_id;    /* 16 bytes, or NULL */
+  bool have_min_guest_svn;
+  uint32_t min_guest_svn;     /* GUEST_SVN >= this */
   int vmpl;                   /* expected VMPL, or -1: not checked */
   bool allow_debug;           /* else policy DEBUG=1 fails */
   bool allow_migrate_ma;      /* else policy MIGRATE_MA=1 fails (an agent can export memory) */
@@ -197,6 +204,9 @@ struct snp_verify_opts
      and the chain's ARK is exactly this certificate. */
   bool allow_simulator;
   const char *simulator_ark_path; /* PEM or DER */
+  /* The ARK's CRL (AMD KDS .../vcek/v1/<Product>/crl, fetched by the
+     relying party; PEM or DER), or NULL: revocation not checked. */
+  const char *crl_path;
 };
 
 struct snp_verify_result

@@ -15,11 +15,13 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
 
 #define TSM_BLOB_MAX (64u << 10)
+#define TSM_BUSY_ATTEMPTS 8
 
 static int
 write_attr (int dirfd, const char *name, const void *buf, size_t len, parma_error_t *err)
@@ -46,6 +48,34 @@ read_attr (int dirfd, const char *name, size_t max, char **out, size_t *len, par
   if (read_all_fd (fd, max, out, len, err) < 0)
     return parma_error_wrap (err, "tsm: read `%s`", name);
   return 0;
+}
+
+/* The report is made when outblob is read; a provider that is busy or
+   throttled answers EBUSY or EAGAIN there.  Retry those with the same
+   bounded backoff as the ioctl path (1 ms doubling, TSM_BUSY_ATTEMPTS). */
+static int
+read_outblob (int dirfd, char **out, size_t *len, parma_error_t *err)
+{
+  long delay_ns = 1000000;
+  for (int attempt = 1;; attempt++)
+    {
+      if (read_attr (dirfd, "outblob", TSM_BLOB_MAX, out, len, err) == 0)
+        return 0;
+      int e = (*err)->status;
+      if ((e != EBUSY && e != EAGAIN) || attempt >= TSM_BUSY_ATTEMPTS)
+        {
+          if (e == EBUSY || e == EAGAIN)
+            return parma_error_wrap (err,
+                                     "tsm: the provider stayed busy or throttled through %d "
+                                     "attempts",
+                                     attempt);
+          return -1;
+        }
+      parma_error_release (err);
+      struct timespec ts = { 0, delay_ns };
+      nanosleep (&ts, NULL);
+      delay_ns *= 2;
+    }
 }
 
 static int
@@ -95,8 +125,7 @@ run_request (int dirfd, const struct snp_source *src, const uint8_t rd[SNP_REPOR
   int64_t gen_before = 0, gen_after = 0;
   cleanup_free char *out = NULL, *aux = NULL;
   size_t out_len = 0, aux_len = 0;
-  if (read_generation (dirfd, &gen_before, err) < 0
-      || read_attr (dirfd, "outblob", TSM_BLOB_MAX, &out, &out_len, err) < 0
+  if (read_generation (dirfd, &gen_before, err) < 0 || read_outblob (dirfd, &out, &out_len, err) < 0
       || (src->want_certs && read_attr (dirfd, "auxblob", TSM_BLOB_MAX, &aux, &aux_len, err) < 0)
       || read_generation (dirfd, &gen_after, err) < 0)
     return -1;

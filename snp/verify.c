@@ -164,6 +164,26 @@ check_chain (struct checker *c, const struct snp_certs *certs)
   X509_STORE_free (store);
 }
 
+/* Only with a CRL given, and only once the chain is anchored: a CRL is
+   trusted because the ARK signed it. */
+static void
+check_revocation (struct checker *c, const struct snp_certs *certs)
+{
+  X509 *ark = snp_certs_ark (certs);
+  if (c->o->crl_path == NULL)
+    return;
+  if (ark == NULL || c->leaf == NULL)
+    {
+      fail (c, "crl", "no ARK to check the CRL against");
+      return;
+    }
+  cleanup_free char *why = NULL;
+  if (snp_crl_check (c->o->crl_path, ark, snp_certs_intermediate (certs), c->o->have_time, c->o->at,
+                     &why)
+      < 0)
+    fail (c, "crl", "%s", why);
+}
+
 static void
 check_signature (struct checker *c)
 {
@@ -312,6 +332,11 @@ check_report_rules (struct checker *c)
   check_bytes (c, "host_data", o->host_data, r->host_data, SNP_HOST_DATA_SIZE);
   check_bytes (c, "measurement", o->measurement, r->measurement, SNP_MEASUREMENT_SIZE);
   check_bytes (c, "report_data", o->report_data, r->report_data, SNP_REPORT_DATA_SIZE);
+  check_bytes (c, "family_id", o->family_id, r->family_id, sizeof r->family_id);
+  check_bytes (c, "image_id", o->image_id, r->image_id, sizeof r->image_id);
+  if (o->have_min_guest_svn && r->guest_svn < o->min_guest_svn)
+    fail (c, "guest-svn", "report GUEST_SVN %u is below the minimum %u", r->guest_svn,
+          o->min_guest_svn);
   if (o->have_min_tcb)
     {
       const struct
@@ -336,6 +361,7 @@ snp_verify (const struct snp_report *r, const struct snp_certs *certs,
   struct checker c = { .r = r, .o = o, .res = res, .leaf = snp_certs_endorsement (certs) };
   check_signer (&c);
   check_chain (&c, certs);
+  check_revocation (&c, certs);
   check_signature (&c);
   check_extensions (&c);
   check_product (&c);

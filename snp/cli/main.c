@@ -25,7 +25,8 @@ static const struct verb verbs[] = {
     "         [--measurement HEX] [--report-data HEX] [--vmpl N] [--allow-debug]\n"
     "         [--allow-provisional-tcb] [--allow-migrate-ma] [--min-tcb TCB] [--product "
     "Milan|Genoa|Turin]\n"
-    "         [--allow-simulator --simulator-ark CERT]" },
+    "         [--family-id HEX] [--image-id HEX] [--min-guest-svn N]\n"
+    "         [--allow-simulator --simulator-ark CERT] [--crl CRL]" },
   { "report", verb_report,
     "report [--backend sev-guest|tsm|sim] [--report-data HEX] [--out FILE] [--certs FILE]\n"
     "         [--vmpl N] [--device PATH] [--tsm-dir PATH] [--sim-dir DIR]\n"

@@ -19,7 +19,7 @@ struct verify_cli
 {
   const char *report, *chain, *vcek, *sim_ark;
   struct snp_verify_opts opts;
-  uint8_t *host_data, *measurement, *report_data;
+  uint8_t *host_data, *measurement, *report_data, *family_id, *image_id;
   const char *min_tcb;
 };
 
@@ -29,6 +29,8 @@ verify_cli_release (struct verify_cli *v)
   free (v->host_data);
   free (v->measurement);
   free (v->report_data);
+  free (v->family_id);
+  free (v->image_id);
 }
 
 enum
@@ -47,6 +49,10 @@ enum
   OPT_PRODUCT,
   OPT_ALLOW_SIM,
   OPT_SIM_ARK,
+  OPT_CRL,
+  OPT_FAMILY_ID,
+  OPT_IMAGE_ID,
+  OPT_MIN_GUEST_SVN,
 };
 
 static int
@@ -67,6 +73,10 @@ parse_verify_opts (struct verify_cli *v, int argc, char **argv, parma_error_t *e
     { "product", required_argument, NULL, OPT_PRODUCT },
     { "allow-simulator", no_argument, NULL, OPT_ALLOW_SIM },
     { "simulator-ark", required_argument, NULL, OPT_SIM_ARK },
+    { "crl", required_argument, NULL, OPT_CRL },
+    { "family-id", required_argument, NULL, OPT_FAMILY_ID },
+    { "image-id", required_argument, NULL, OPT_IMAGE_ID },
+    { "min-guest-svn", required_argument, NULL, OPT_MIN_GUEST_SVN },
     { NULL, 0, NULL, 0 },
   };
   int c;
@@ -131,6 +141,26 @@ parse_verify_opts (struct verify_cli *v, int argc, char **argv, parma_error_t *e
         break;
       case OPT_SIM_ARK:
         v->sim_ark = optarg;
+        break;
+      case OPT_CRL:
+        v->opts.crl_path = optarg;
+        break;
+      case OPT_FAMILY_ID:
+        if (cli_hex_arg ("--family-id", optarg, 16, &v->family_id, err) < 0)
+          return -1;
+        v->opts.family_id = v->family_id;
+        break;
+      case OPT_IMAGE_ID:
+        if (cli_hex_arg ("--image-id", optarg, 16, &v->image_id, err) < 0)
+          return -1;
+        v->opts.image_id = v->image_id;
+        break;
+      case OPT_MIN_GUEST_SVN:
+        if (parse_int64 (optarg, 0, UINT32_MAX, &n) < 0)
+          return parma_error_make (err, EINVAL, "--min-guest-svn: `%s` is not 0-4294967295",
+                                   optarg);
+        v->opts.have_min_guest_svn = true;
+        v->opts.min_guest_svn = (uint32_t)n;
         break;
       default:
         return parma_error_make (err, EINVAL, "verify: unknown option or missing value `%s`",

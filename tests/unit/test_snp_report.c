@@ -290,8 +290,13 @@ test_sev_guest_request_response (void)
   TAP_CHECK (snp_guest_error_is_busy (EAGAIN, 0));
   TAP_CHECK (snp_guest_error_is_busy (EIO, (uint64_t)SNP_GUEST_VMM_ERR_BUSY << 32));
   TAP_CHECK (!snp_guest_error_is_busy (EIO, (uint64_t)SNP_GUEST_VMM_ERR_INVALID_LEN << 32));
+  TAP_CHECK (snp_guest_error_is_busy (EBUSY, 0));
+  TAP_CHECK (!snp_guest_error_is_busy (ETIMEDOUT, 0)); /* the kernel already retried */
+  TAP_CHECK (!snp_guest_error_is_busy (EIO, 0));
   cleanup_free char *m = snp_guest_describe_error (ENOTCONN, 0);
   TAP_CHECK (strstr (m, "VMPCK is disabled") != NULL);
+  cleanup_free char *t = snp_guest_describe_error (ETIMEDOUT, 0);
+  TAP_CHECK (strstr (t, "retry limit") != NULL);
   return 0;
 }
 
