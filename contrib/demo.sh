@@ -18,7 +18,7 @@ cleanup() {
   /usr/sbin/runc --root "$ROOT" delete --force "$ID" >/dev/null 2>&1
   umount "$W/rootfs" 2>/dev/null
   umount "$W/scratch" 2>/dev/null
-  parma-verity close demo-base --state-dir="$W/state/layers" >/dev/null 2>&1
+  parma-runc unmount-layer demo-base >/dev/null 2>&1
   umount "$W/layer" 2>/dev/null
 }
 trap cleanup EXIT
@@ -35,19 +35,9 @@ SALT=0000000000000000000000000000000000000000000000000000000000000000
 run parma-verity format "$W/layer.img" "$W/layer.hash" --salt=$SALT | tee "$W/format.out"
 LAYER_ROOT=$(sed -n 's/^Root hash:[[:space:]]*//p' "$W/format.out")
 
-say "2. Activate it verified (no device-mapper here: the memfd+loop fallback)"
-mkdir -p "$W/layer" "$W/scratch" "$W/rootfs"
-run parma-verity open "$W/layer.img" demo-base "$W/layer.hash" "$LAYER_ROOT" --salt=$SALT \
-  --state-dir="$W/state/layers" --mount="$W/layer" --no-dm --allow-root-hash="$LAYER_ROOT"
-mount -t tmpfs -o mode=0755 tmpfs "$W/scratch"
-mkdir -p "$W/scratch/upper" "$W/scratch/work"
-mount -t overlay overlay \
-  -o "lowerdir=$W/layer,upperdir=$W/scratch/upper,workdir=$W/scratch/work" "$W/rootfs"
-echo "The rootfs stack check parma-runc runs at create:"
-run parma-verity check-rootfs "$W/rootfs" --state-dir="$W/state/layers" --layer="$LAYER_ROOT"
-
-say "3. A bundle, and a policy generated from it"
+say "2. A bundle, and a policy generated from it"
 mkdir -p "$W/bundle"
+mkdir -p "$W/rootfs"
 (cd "$W/bundle" && runc spec)
 jq --arg r "$W/rootfs" '.root.path = $r | .process.terminal = false | .process.args = ["sleep", "300"]' \
   "$W/bundle/config.json" >"$W/c.json" && mv "$W/c.json" "$W/bundle/config.json"
@@ -60,7 +50,7 @@ HASH=$(parma-policy hash "$W/policy.json" | head -1)
 echo "policy SHA-256 (what the host puts in HOST_DATA at launch): $HASH"
 echo "QEMU form: host-data=$(parma-policy hash --base64 "$W/policy.json" | sed -n 2p)"
 
-say "4. parma-runc configured with the simulated SNP backend"
+say "3. parma-runc configured with the simulated SNP backend"
 CONF=$BUILD/etc/parma-runc/config.json
 mkdir -p "$(dirname "$CONF")"; chmod 0755 "$BUILD/etc" "$(dirname "$CONF")"
 jq -n --arg w "$W" --arg h "$HASH" '{delegate: "/usr/sbin/runc", state_dir: ($w + "/state"),
@@ -69,6 +59,16 @@ jq -n --arg w "$W" --arg h "$HASH" '{delegate: "/usr/sbin/runc", state_dir: ($w 
   allowed_dirs: ["/run", "/tmp"], audit_log: ($w + "/audit.log")}' >"$CONF"
 chmod 0644 "$CONF"
 cat "$CONF"
+
+say "4. Activate it verified, by parma-runc against the pinned policy (no device-mapper here: the memfd+loop fallback)"
+mkdir -p "$W/layer" "$W/scratch"
+run parma-runc mount-layer --mount "$W/layer" --hash-file "$W/layer.hash" demo-base "$W/layer.img" "$LAYER_ROOT"
+mount -t tmpfs -o mode=0755 tmpfs "$W/scratch"
+mkdir -p "$W/scratch/upper" "$W/scratch/work"
+mount -t overlay overlay \
+  -o "lowerdir=$W/layer,upperdir=$W/scratch/upper,workdir=$W/scratch/work" "$W/rootfs"
+echo "The rootfs stack check parma-runc runs at create:"
+run parma-verity check-rootfs "$W/rootfs" --state-dir="$W/state/layers" --layer="$LAYER_ROOT"
 
 say "5. Run the container through parma-runc"
 run parma-runc --root "$ROOT" create --bundle "$W/bundle" "$ID"

@@ -191,6 +191,7 @@ record_mount (const struct verity_open_request *req, const struct verity_mount_i
     .fstype = (char *)fstype,
     .backend = (char *)backend,
     .dm_name = strcmp (backend, "dm-verity") == 0 ? (char *)req->name : NULL,
+    .policy_sha256 = (char *)req->policy_sha256,
     .mnt_id = made->mnt_id,
     .mnt_id_unique = made->mnt_id_unique,
     .dev_major = made->dev_major,
@@ -245,6 +246,16 @@ open_memfd_loop (const struct verity_open_request *req, const struct verity_para
       ioctl (loop, LOOP_CLR_FD, 0);
       return -1;
     }
+  /* The mount went by the path /dev/loopN: it must be the device we
+     attached (not a node the host put at that path meanwhile). */
+  struct stat lst;
+  if (fstat (loop, &lst) < 0 || !S_ISBLK (lst.st_mode) || major (lst.st_rdev) != made.dev_major
+      || minor (lst.st_rdev) != made.dev_minor)
+    {
+      unmount_fd (&mnt_fd);
+      return parma_error_make (err, EIO, "layer `%s`: `%s` is not the loop device attached",
+                               req->name, dev);
+    }
   /* The mount holds the loop device now; autoclear frees it at umount. */
   struct stat backing;
   if (fstat (mfd, &backing) < 0)
@@ -287,14 +298,17 @@ open_dm (const struct verity_open_request *req, const struct verity_params *p, i
     return -1;
   /* No udev in the guest: our own node in the (trusted) state dir. */
   cleanup_free char *node = xasprintf ("%s/layers/%s.dev", req->state_dir, req->name);
-  unlink (node);
-  if (mknod (node, S_IFBLK | 0600, dev) < 0)
+  cleanup_free char *node_name = xasprintf ("%s.dev", req->name);
+  cleanup_close int dir = verity_layers_dir (req->state_dir, true, err);
+  if (dir >= 0)
+    unlinkat (dir, node_name, 0);
+  if (dir < 0 || mknodat (dir, node_name, S_IFBLK | 0600, dev) < 0)
     {
       int saved = errno;
       parma_error_t ignored = NULL;
       verity_dm_remove (req->name, &ignored);
       parma_error_release (&ignored);
-      return parma_error_make (err, saved, "mknod `%s`", node);
+      return dir < 0 ? -1 : parma_error_make (err, saved, "mknod `%s`", node);
     }
   const char *fstype;
   struct verity_mount_id made;
@@ -394,8 +408,11 @@ verity_open (const struct verity_open_request *req, parma_error_t *err)
   /* Never trust the host's superblock: it must agree with the policy. */
   if (!p.no_superblock && verity_superblock_check (hash_fd, &p, err) < 0)
     return parma_error_wrap (err, "`%s`", hash_path);
+  /* The appended layout is one device for data and tree, as veritysetup
+     (and hcsshim's table) has it. */
+  bool appended = req->hash_path == NULL || strcmp (req->hash_path, req->data_path) == 0;
   if (use_dm)
-    return open_dm (req, &p, data_fd, req->hash_path ? hash_fd : data_fd, target, err);
+    return open_dm (req, &p, data_fd, appended ? data_fd : hash_fd, target, err);
   return open_memfd_loop (req, &p, root, root_len, data_fd, target, err);
 }
 

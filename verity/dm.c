@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* dm-verity through the device-mapper ioctls on /dev/mapper/control
    (kernel include/uapi/linux/dm-ioctl.h; the table as cryptsetup's
-   get_dm_verity_params).  NOTE: this machine has no device-mapper, so this
-   path is compiled and reviewed but not exercised by the tests here. */
+   get_dm_verity_params).  This machine has no device-mapper: tests/verity/
+   dm.sh runs this code against an LD_PRELOAD stand-in for the control
+   device that checks every request the way drivers/md/dm-ioctl.c does, and
+   test_verity_dm checks the table line against veritysetup's. */
 #include "verity/internal.h"
 
 #include "common/cleanup.h"
@@ -16,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define DM_CONTROL "/dev/mapper/control"
@@ -56,6 +59,32 @@ dm_ioctl_call (int ctl, unsigned long cmd, struct dm_ioctl *io, const char *what
   return 0;
 }
 
+char *
+verity_dm_table (const char *data_dev, const char *hash_dev, const struct verity_params *p,
+                 const struct verity_geometry *g, const char *root_hex)
+{
+  cleanup_free char *salt = p->salt_size ? hex_encode (p->salt, p->salt_size) : xstrdup ("-");
+  /* <type> <data> <hash> <dbs> <hbs> <blocks> <hash_start> <alg> <root> <salt> */
+  return xasprintf ("%u %s %s %u %u %llu %llu %s %s %s", p->hash_type, data_dev, hash_dev,
+                    p->data_block_size, p->hash_block_size, (unsigned long long)p->data_blocks,
+                    (unsigned long long)g->hash_start, p->hash_name, root_hex, salt);
+}
+
+/* The kernel's interface must be version 4 (the only one there has been):
+   DM_VERSION answers with its version in the buffer. */
+static int
+dm_check_version (int ctl, parma_error_t *err)
+{
+  size_t size;
+  cleanup_free struct dm_ioctl *io = dm_buffer ("", NULL, &size);
+  if (dm_ioctl_call (ctl, DM_VERSION, io, "version", "control", err) < 0)
+    return -1;
+  if (io->version[0] != DM_VERSION_MAJOR)
+    return parma_error_make (err, ENOTSUP, "device-mapper interface %u.%u.%u, need %u.x",
+                             io->version[0], io->version[1], io->version[2], DM_VERSION_MAJOR);
+  return 0;
+}
+
 int
 verity_dm_create (const char *name, const char *data_dev, const char *hash_dev,
                   const struct verity_params *p, const char *root_hex, dev_t *dev,
@@ -64,18 +93,19 @@ verity_dm_create (const char *name, const char *data_dev, const char *hash_dev,
   struct verity_geometry g;
   if (verity_geometry (p, &g, err) < 0)
     return -1;
+  if (strlen (name) >= DM_NAME_LEN)
+    return parma_error_make (err, EINVAL, "device-mapper name `%s` too long", name);
   cleanup_close int ctl = open (DM_CONTROL, O_RDWR | O_CLOEXEC);
   if (ctl < 0)
     return parma_error_make (err, errno, "open " DM_CONTROL);
-  cleanup_free char *salt = p->salt_size ? hex_encode (p->salt, p->salt_size) : xstrdup ("-");
-  /* <type> <data> <hash> <dbs> <hbs> <blocks> <hash_start> <alg> <root> <salt> */
-  cleanup_free char *table
-      = xasprintf ("%u %s %s %u %u %llu %llu %s %s %s", p->hash_type, data_dev, hash_dev,
-                   p->data_block_size, p->hash_block_size, (unsigned long long)p->data_blocks,
-                   (unsigned long long)g.hash_start, p->hash_name, root_hex, salt);
+  if (dm_check_version (ctl, err) < 0)
+    return -1;
+  cleanup_free char *table = verity_dm_table (data_dev, hash_dev, p, &g, root_hex);
   size_t size;
   cleanup_free struct dm_ioctl *io = dm_buffer (name, NULL, &size);
   io->flags = DM_READONLY_FLAG;
+  /* A uuid marks the device as parma's for anyone listing dm devices. */
+  snprintf (io->uuid, sizeof io->uuid, "PARMA-VERITY-%s", name);
   if (dm_ioctl_call (ctl, DM_DEV_CREATE, io, "create", name, err) < 0)
     return -1;
   free (io);
@@ -95,7 +125,10 @@ verity_dm_create (const char *name, const char *data_dev, const char *hash_dev,
   /* DM_DEV_SUSPEND without DM_SUSPEND_FLAG resumes: the table goes live. */
   if (dm_ioctl_call (ctl, DM_DEV_SUSPEND, io, "resume", name, err) < 0)
     goto undo;
-  *dev = (dev_t)io->dev;
+  /* io->dev is the kernel's huge_encode_dev form: minor low byte, major,
+     then the rest of the minor (include/linux/kdev_t.h). */
+  *dev = makedev ((unsigned)((io->dev >> 8) & 0xfff),
+                  (unsigned)((io->dev & 0xff) | ((io->dev >> 12) & 0xfff00)));
   return 0;
 undo:
   {

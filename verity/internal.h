@@ -3,6 +3,7 @@
 #ifndef PARMA_VERITY_INTERNAL_H
 #define PARMA_VERITY_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -86,8 +87,11 @@ struct verity_record
   uint64_t mnt_id_unique;            /* statx STATX_MNT_ID_UNIQUE, 0 if the kernel has none */
   uint32_t dev_major, dev_minor;     /* st_dev of the mounted filesystem */
   uint64_t backing_ino, backing_dev; /* memfd-loop: the sealed copy (LOOP_GET_STATUS64) */
+  char *policy_sha256;               /* pinned policy that allowed it; NULL: parma-verity open */
 };
 void verity_record_release (struct verity_record *r);
+/* <state_dir>/layers (created 0700 when `create`), as an O_PATH fd. */
+int verity_layers_dir (const char *state_dir, bool create, parma_error_t *err);
 int verity_record_write (const char *state_dir, const struct verity_record *r, parma_error_t *err);
 int verity_record_read (const char *state_dir, const char *name, struct verity_record *r,
                         parma_error_t *err);
@@ -122,11 +126,14 @@ int verity_dm_create (const char *name, const char *data_dev, const char *hash_d
                       const struct verity_params *p, const char *root_hex, dev_t *dev,
                       parma_error_t *err);
 int verity_dm_remove (const char *name, parma_error_t *err);
+/* The verity target's parameter line, as cryptsetup's get_dm_verity_params
+   writes it (without the "0 <sectors> verity " prefix); caller frees. */
+char *verity_dm_table (const char *data_dev, const char *hash_dev, const struct verity_params *p,
+                       const struct verity_geometry *g, const char *root_hex);
 bool verity_dm_available (void);
 
 /* Loop devices and mounts (activate.c). */
 int verity_parse_root_hex (const char *hex, const struct verity_params *p, uint8_t *root,
                            parma_error_t *err);
-int verity_valid_name (const char *name, parma_error_t *err);
 
 #endif

@@ -20,10 +20,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmount.h>
+#include <openssl/crypto.h>
 #include <sys/xattr.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #ifndef TMPFS_MAGIC
@@ -43,6 +45,7 @@ struct stack_ctx
   struct libmnt_table *tab;
   struct verity_record *recs;
   size_t n_recs;
+  const char *policy_sha256; /* NULL: any record; else only the runtime's under it */
 };
 
 /* Position of mount `id` in mountinfo (creation order), -1 if absent. */
@@ -121,6 +124,13 @@ check_layer (struct stack_ctx *c, const char *dir, const char *want_root,
   if (r == NULL)
     return parma_error_make (err, EACCES, "rootfs: lowerdir `%s` is not a verified layer mount",
                              dir);
+  if (c->policy_sha256
+      && (r->policy_sha256 == NULL || strlen (r->policy_sha256) != strlen (c->policy_sha256)
+          || CRYPTO_memcmp (r->policy_sha256, c->policy_sha256, strlen (c->policy_sha256)) != 0))
+    return parma_error_make (err, EACCES,
+                             "rootfs: lowerdir `%s` was not activated by parma-runc mount-layer "
+                             "under the pinned policy",
+                             dir);
   if (strcasecmp (r->root_hash, want_root) != 0)
     return parma_error_make (err, EACCES,
                              "rootfs: lowerdir `%s` has root hash %s, the policy wants %s here",
@@ -137,6 +147,14 @@ check_layer (struct stack_ctx *c, const char *dir, const char *want_root,
     return parma_error_make (
         err, EACCES, "rootfs: lowerdir `%s` is no longer the verified mount (replaced or covered)",
         dir);
+  /* A bind remount can clear the per-mount read-only flag (remount,bind,rw)
+     without changing the mount's identity. */
+  struct statvfs sv;
+  if (fstatvfs (fd, &sv) < 0)
+    return parma_error_make (err, errno, "statvfs `%s`", dir);
+  if (!(sv.f_flag & ST_RDONLY))
+    return parma_error_make (err, EACCES, "rootfs: lowerdir `%s` is no longer mounted read-only",
+                             dir);
   struct libmnt_fs *fs = NULL;
   if (mountinfo_index (c->tab, id.mnt_id, &fs) < 0
       || strcmp (mnt_fs_get_fstype (fs) ?: "", r->fstype) != 0
@@ -292,6 +310,15 @@ int
 verity_check_rootfs (const char *state_dir, const char *rootfs, char *const *layers,
                      size_t n_layers, bool allow_unencrypted_scratch, parma_error_t *err)
 {
+  return verity_check_rootfs_pinned (state_dir, rootfs, layers, n_layers,
+                                     allow_unencrypted_scratch, NULL, err);
+}
+
+int
+verity_check_rootfs_pinned (const char *state_dir, const char *rootfs, char *const *layers,
+                            size_t n_layers, bool allow_unencrypted_scratch,
+                            const char *policy_sha256, parma_error_t *err)
+{
   if (n_layers == 0)
     return parma_error_make (err, EACCES, "rootfs: the policy lists no layers");
   cleanup_close int fd = verity_open_dir_nofollow (rootfs, err);
@@ -303,7 +330,7 @@ verity_check_rootfs (const char *state_dir, const char *rootfs, char *const *lay
     return -1;
   if (!ov.is_mount_root)
     return parma_error_make (err, EACCES, "rootfs: `%s` is not a mount point", rootfs);
-  struct stack_ctx c = { 0 };
+  struct stack_ctx c = { .policy_sha256 = policy_sha256 };
   cleanup_mnt_table struct libmnt_table *tab = mnt_new_table_from_file ("/proc/self/mountinfo");
   if (tab == NULL)
     return parma_error_make (err, EIO, "parse /proc/self/mountinfo");
@@ -318,6 +345,12 @@ verity_check_rootfs (const char *state_dir, const char *rootfs, char *const *lay
   if (strcmp (mnt_fs_get_fstype (fs) ?: "", "overlay") != 0)
     return parma_error_make (err, EACCES, "rootfs: `%s` is %s, not an overlay of verified layers",
                              rootfs, mnt_fs_get_fstype (fs));
+  /* A bind of a subdirectory of a good overlay has its type and options:
+     the container's / would be some directory of the layers. */
+  if (strcmp (mnt_fs_get_root (fs) ?: "", "/") != 0)
+    return parma_error_make (err, EACCES,
+                             "rootfs: `%s` is a bind of `%s` of an overlay, not the root of one",
+                             rootfs, mnt_fs_get_root (fs) ?: "?");
   if (verity_record_list (state_dir, &c.recs, &c.n_recs, err) < 0)
     return -1;
   int ret = check_overlay (&c, fs, &ov, layers, n_layers, allow_unencrypted_scratch, err);

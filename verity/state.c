@@ -39,6 +39,7 @@ verity_record_release (struct verity_record *r)
   free (r->fstype);
   free (r->backend);
   free (r->dm_name);
+  free (r->policy_sha256);
   memset (r, 0, sizeof *r);
 }
 
@@ -57,8 +58,8 @@ verity_valid_name (const char *name, parma_error_t *err)
 }
 
 /* The layers/ directory below state_dir, created 0700, as an O_PATH fd. */
-static int
-open_layers_dir (const char *state_dir, bool create, parma_error_t *err)
+int
+verity_layers_dir (const char *state_dir, bool create, parma_error_t *err)
 {
   if (state_dir == NULL || state_dir[0] != '/')
     return parma_error_make (err, EINVAL, "state_dir: must be an absolute path");
@@ -83,7 +84,7 @@ record_file (const char *name)
 int
 verity_record_write (const char *state_dir, const struct verity_record *r, parma_error_t *err)
 {
-  cleanup_close int dir = open_layers_dir (state_dir, true, err);
+  cleanup_close int dir = verity_layers_dir (state_dir, true, err);
   if (dir < 0)
     return -1;
   cleanup_json json_t *j = json_pack (
@@ -94,6 +95,9 @@ verity_record_write (const char *state_dir, const struct verity_record *r, parma
       (json_int_t)r->dev_major, "dev_minor", (json_int_t)r->dev_minor, "backing_ino",
       (json_int_t)r->backing_ino, "backing_dev", (json_int_t)r->backing_dev);
   if (j == NULL)
+    return parma_error_make (err, EINVAL, "record `%s`: cannot encode", r->name);
+  if (r->policy_sha256
+      && json_object_set_new (j, "policy_sha256", json_string (r->policy_sha256)) < 0)
     return parma_error_make (err, EINVAL, "record `%s`: cannot encode", r->name);
   cleanup_free char *text = json_dumps (j, JSON_SORT_KEYS | JSON_COMPACT);
   if (text == NULL)
@@ -145,6 +149,7 @@ record_parse (const char *text, size_t len, struct verity_record *r, parma_error
       || get_str (j, "fstype", true, &r->fstype, err) < 0
       || get_str (j, "backend", true, &r->backend, err) < 0
       || get_str (j, "dm_name", false, &r->dm_name, err) < 0
+      || get_str (j, "policy_sha256", false, &r->policy_sha256, err) < 0
       || get_u64 (j, "mnt_id", &r->mnt_id, err) < 0
       || get_u64 (j, "mnt_id_unique", &r->mnt_id_unique, err) < 0
       || get_u64 (j, "dev_major", &maj, err) < 0 || get_u64 (j, "dev_minor", &min, err) < 0
@@ -165,7 +170,7 @@ verity_record_read (const char *state_dir, const char *name, struct verity_recor
 {
   if (verity_valid_name (name, err) < 0)
     return -1;
-  cleanup_close int dir = open_layers_dir (state_dir, false, err);
+  cleanup_close int dir = verity_layers_dir (state_dir, false, err);
   if (dir < 0)
     return -1;
   cleanup_free char *file = record_file (name);
@@ -189,7 +194,7 @@ verity_record_remove (const char *state_dir, const char *name, parma_error_t *er
 {
   if (verity_valid_name (name, err) < 0)
     return -1;
-  cleanup_close int dir = open_layers_dir (state_dir, false, err);
+  cleanup_close int dir = verity_layers_dir (state_dir, false, err);
   if (dir < 0)
     return -1;
   cleanup_free char *file = record_file (name);
@@ -204,7 +209,7 @@ verity_record_list (const char *state_dir, struct verity_record **out, size_t *n
 {
   *out = NULL;
   *n = 0;
-  cleanup_close int dir = open_layers_dir (state_dir, false, err);
+  cleanup_close int dir = verity_layers_dir (state_dir, false, err);
   if (dir < 0)
     {
       if ((*err)->status == ENOENT)

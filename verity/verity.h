@@ -20,11 +20,14 @@
                         verity_params_init_layer (&p, size) ->
                         verity_root_hash (img, &p, root, &len) (or
                         verity_format (img, img, ...) to append the tree);
-     runtime, per layer: struct verity_open_request r = { .params = p from
-                        the policy, .allowed_roots = every policy layer,
-                        ... }; verity_open (&r);
-     runtime, create:   verity_check_rootfs (state_dir, rootfs,
-                        container.layers, n, allow_unencrypted_scratch). */
+     runtime, per layer (parma-runc mount-layer, runtime/verb_layer.c):
+                        struct verity_open_request r = { .params = parma's
+                        layer convention, .allowed_roots = the root the
+                        pinned policy lists, .policy_sha256 = the pinned
+                        policy, ... }; verity_open (&r);
+     runtime, create:   verity_check_rootfs_pinned (state_dir, rootfs,
+                        container.layers, n, allow_unencrypted_scratch,
+                        pinned policy sha256). */
 #ifndef PARMA_VERITY_VERITY_H
 #define PARMA_VERITY_VERITY_H
 
@@ -127,7 +130,14 @@ struct verity_open_request
   const char *state_dir;       /* trusted state directory (created 0700) */
   enum verity_backend backend;
   bool allow_fallback; /* AUTO may use MEMFD when /dev/mapper/control is absent */
+  /* The runtime's activation (parma-runc mount-layer) records the SHA-256
+     of the pinned policy that allowed the root; NULL for parma-verity open.
+     verity_check_rootfs_pinned trusts only records carrying its policy. */
+  const char *policy_sha256;
 };
+
+/* A layer name: [A-Za-z0-9._-]{1,64}, no leading dot (EINVAL otherwise). */
+int verity_valid_name (const char *name, parma_error_t *err);
 
 /* Verifies and mounts one layer read-only at mount_point and records it in
    <state_dir>/layers/<name>.json.  Refuses (EACCES) a root hash that is not
@@ -146,6 +156,13 @@ int verity_close (const char *state_dir, const char *name, parma_error_t *err);
    EACCES with the reason otherwise. */
 int verity_check_rootfs (const char *state_dir, const char *rootfs, char *const *layers,
                          size_t n_layers, bool allow_unencrypted_scratch, parma_error_t *err);
+/* The same, and every layer's record must have been written by the
+   runtime's activation under the pinned policy `policy_sha256` (hex): a
+   record from `parma-verity open`, whose allowed roots came from its
+   caller, is refused (what parma-runc's create uses). */
+int verity_check_rootfs_pinned (const char *state_dir, const char *rootfs, char *const *layers,
+                                size_t n_layers, bool allow_unencrypted_scratch,
+                                const char *policy_sha256, parma_error_t *err);
 
 /* ---- layer images ----------------------------------------------------- */
 

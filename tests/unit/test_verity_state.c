@@ -71,7 +71,16 @@ test_record_roundtrip (void)
   TAP_CHECK_STR (got.mount_point, "/run/x");
   TAP_CHECK (got.dm_name == NULL && got.mnt_id == 42 && got.mnt_id_unique == 1ull << 40
              && got.dev_minor == 3);
+  TAP_CHECK (got.policy_sha256 == NULL); /* parma-verity open writes none */
   verity_record_release (&got);
+  /* The runtime's activation records the pinned policy. */
+  r.name = (char *)"pinned";
+  r.policy_sha256 = (char *)"70802d1afa25aeafb3ec457c11db6ff50adaf8bdd97492af1a03a335ddf0b8f2";
+  TAP_CHECK (verity_record_write (state, &r, &err) == 0);
+  TAP_CHECK (verity_record_read (state, "pinned", &got, &err) == 0);
+  TAP_CHECK_STR (got.policy_sha256, r.policy_sha256);
+  verity_record_release (&got);
+  TAP_CHECK (verity_record_remove (state, "pinned", &err) == 0);
   struct verity_record *all = NULL;
   size_t n = 0;
   TAP_CHECK (verity_record_list (state, &all, &n, &err) == 0 && n == 1);
