@@ -56,7 +56,8 @@ lint_rules (const struct pol_process *pp, const char *path, char ***v, size_t *n
     {
       /* A placeholder the runtime does not know never matches. */
       static const char *const known[]
-          = { "$(container-id)", "$(sandbox-name)", "$(sandbox-namespace)", "$(sandbox-id)", NULL };
+          = { "$(container-id)", "$(sandbox-name)", "$(sandbox-namespace)", "$(sandbox-id)",
+              "$(sandbox-uid)", NULL };
       for (const char *s = strstr (pp->command[i], "$("); s; s = strstr (s + 2, "$("))
         {
           if (s > pp->command[i] && s[-1] == '$')

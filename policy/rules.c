@@ -45,6 +45,7 @@ placeholder_value (const char *name, size_t len, const struct policy_context *ct
     { "sandbox-name", offsetof (struct policy_context, sandbox_name) },
     { "sandbox-namespace", offsetof (struct policy_context, sandbox_namespace) },
     { "sandbox-id", offsetof (struct policy_context, sandbox_id) },
+    { "sandbox-uid", offsetof (struct policy_context, sandbox_uid) },
   };
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
     if (strlen (table[i].name) == len && strncmp (table[i].name, name, len) == 0)

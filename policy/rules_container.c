@@ -6,6 +6,7 @@
 #include "common/oci.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "policy/cri.h"
 #include "policy/match_rules.h"
 
 #include <stdlib.h>
@@ -119,9 +120,18 @@ mount_type (const struct oci_mount *m)
   return "";
 }
 
+/* An ordinary source rule, or a pod's "sandbox:///F" (policy/cri.h). */
+static bool
+source_matches (const struct pol_rule *r, const char *src, const struct policy_context *ctx)
+{
+  bool handled;
+  bool ok = policy_cri_source_matches (r, src, ctx, &handled);
+  return handled ? ok : policy_rule_matches (r, src);
+}
+
 static void
 check_mounts (const struct policy_container *c, const struct oci_config *cfg,
-              struct policy_verdict *v)
+              const struct policy_context *ctx, struct policy_verdict *v)
 {
   for (size_t i = 0; i < cfg->n_mounts; i++)
     {
@@ -138,7 +148,7 @@ check_mounts (const struct policy_container *c, const struct oci_config *cfg,
           if (strcmp (pm->destination, dst) != 0)
             continue;
           same_dst = pm;
-          ok = strcmp (pm->type, mount_type (m)) == 0 && policy_rule_matches (&pm->source, src)
+          ok = strcmp (pm->type, mount_type (m)) == 0 && source_matches (&pm->source, src, ctx)
                && set_equal (pm->options, pm->n_options, opts, no)
                && m->n_uid_mappings == 0 && m->n_gid_mappings == 0;
         }
@@ -161,7 +171,7 @@ check_mounts (const struct policy_container *c, const struct oci_config *cfg,
 
 static void
 check_linux (const struct policy_container *c, const struct oci_config *cfg,
-             struct policy_verdict *v)
+             const struct policy_context *ctx, struct policy_verdict *v)
 {
   const struct oci_linux *l = cfg->linux_;
   static const struct oci_linux empty;
@@ -187,9 +197,16 @@ check_linux (const struct policy_container *c, const struct oci_config *cfg,
     ns[i] = l->namespaces[i].path && l->namespaces[i].path[0]
                 ? xasprintf ("%s:%s", l->namespaces[i].type, l->namespaces[i].path)
                 : xstrdup (l->namespaces[i].type ? l->namespaces[i].type : "");
-  size_t nns;
+  size_t nns, npns;
   cleanup_free char **nss = sorted_set (ns, &nns);
-  if (!set_equal (c->namespaces, c->n_namespaces, nss, nns))
+  /* "TYPE:$(sandbox-ns)" as the pod's sandbox namespace (policy/cri.h);
+     left as written when the pod is not verified, so it matches nothing. */
+  cleanup_strv char **pns = xcalloc (c->n_namespaces + 1, sizeof *pns);
+  for (size_t i = 0; i < c->n_namespaces; i++)
+    if ((pns[i] = policy_cri_namespace (c->namespaces[i], ctx)) == NULL)
+      pns[i] = xstrdup (c->namespaces[i]);
+  cleanup_free char **pnss = sorted_set (pns, &npns);
+  if (!set_equal (pnss, npns, nss, nns))
     {
       cleanup_free char *a = render_set (c->namespaces, c->n_namespaces);
       cleanup_free char *b = render_set (nss, nns);
@@ -246,9 +263,18 @@ check_rlimits (const struct policy_container *c, const struct oci_process *proc,
                   proc->n_rlimits);
 }
 
+/* A value rule, or a template holding placeholders (policy/cri.h). */
+static bool
+value_matches (const struct pol_rule *r, const char *value, const struct policy_context *ctx)
+{
+  bool handled;
+  bool ok = policy_cri_value_matches (r, value, ctx, &handled);
+  return handled ? ok : policy_rule_matches (r, value);
+}
+
 static void
 check_annotations (const struct policy_container *c, const struct oci_config *cfg,
-                   struct policy_verdict *v)
+                   const struct policy_context *ctx, struct policy_verdict *v)
 {
   for (size_t i = 0; i < cfg->n_annotations; i++)
     {
@@ -259,7 +285,7 @@ check_annotations (const struct policy_container *c, const struct oci_config *cf
       bool ok = false;
       for (size_t j = 0; j < c->n_annotations && !ok; j++)
         ok = policy_rule_matches (&c->annotations[j].key, a->key)
-             && policy_rule_matches (&c->annotations[j].value, a->value);
+             && value_matches (&c->annotations[j].value, a->value, ctx);
       if (!ok)
         verdict_fail (v, "annotations", "%s=%s matches no rule", a->key, a->value);
     }
@@ -270,7 +296,7 @@ check_annotations (const struct policy_container *c, const struct oci_config *cf
       bool seen = false;
       for (size_t i = 0; i < cfg->n_annotations && !seen; i++)
         seen = policy_rule_matches (&c->annotations[j].key, cfg->annotations[i].key)
-               && policy_rule_matches (&c->annotations[j].value, cfg->annotations[i].value);
+               && value_matches (&c->annotations[j].value, cfg->annotations[i].value, ctx);
       if (!seen)
         verdict_fail (v, "annotations", "required annotation \"%s\" is missing",
                       c->annotations[j].key.pattern);
@@ -347,12 +373,12 @@ check_container_create (const struct policy_container *c, const struct oci_confi
   check_rlimits (c, cfg->process, v);
   check_layers (c, ctx, v);
   check_seccomp (c, cfg, ctx, v);
-  check_mounts (c, cfg, v);
-  check_linux (c, cfg, v);
+  check_mounts (c, cfg, ctx, v);
+  check_linux (c, cfg, ctx, v);
   const char *host = cfg->hostname ? cfg->hostname : "";
   if (!policy_rule_matches (&c->hostname, host))
     verdict_fail (v, "hostname", "\"%s\" does not match \"%s\"", host, c->hostname.pattern);
-  check_annotations (c, cfg, v);
+  check_annotations (c, cfg, ctx, v);
   check_hooks (c, cfg, v);
   const char *why = elevation (cfg);
   if (why && !c->allow_elevated)

@@ -4,6 +4,7 @@
 #include "common/io.h"
 #include "common/oci.h"
 #include "common/xalloc.h"
+#include "policy/cli/check_pod.h"
 #include "policy/cli/cli.h"
 
 #include <errno.h>
@@ -88,6 +89,8 @@ verb_check (int argc, char **argv, parma_error_t *err)
     .sandbox_id = oci_annotation (cfg, "io.kubernetes.cri.sandbox-id"),
     .seccomp_sha256 = sc,
   };
+  __attribute__ ((cleanup (check_pod_release))) struct check_pod pod;
+  bool pod_assumed = check_pod_assume (cfg, &pod, &ctx); /* check_pod.c */
   struct policy_verdict v;
   parma_error_t deny = NULL;
   int ret = policy_match_create (p, cfg, &ctx, &v, &deny);
@@ -101,6 +104,9 @@ verb_check (int argc, char **argv, parma_error_t *err)
   if (!v.allowed || process == NULL)
     {
       print_verdict ("create", &v, explain || !v.allowed);
+      if (pod_assumed)
+        printf ("note: pod facts taken from the request, unverified offline (parma-runc "
+                "verifies them: parma-runc(8), Kubernetes pods)\n");
       int rc = v.allowed ? 0 : 1;
       policy_verdict_release (&v);
       return rc;

@@ -5,6 +5,7 @@
 #include "common/cleanup.h"
 #include "common/io.h"
 #include "common/oci.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "policy/cli/cli.h"
 #include "policy/cli/gen.h"
@@ -184,9 +185,41 @@ container_from_bundle (const struct oci_config *cfg, const char *name, char **ex
 
 /* Loads the generated document through the library (validation, canonical
    form) and writes the canonical bytes. */
+/* A generated command is literal: "$" is written "$$" so the matcher
+   never reads a "$(" of the bundle or image as a placeholder. */
+static void
+escape_command (json_t *cmd)
+{
+  for (size_t i = 0; i < json_array_size (cmd); i++)
+    {
+      const char *a = json_string_value (json_array_get (cmd, i));
+      if (a == NULL || strchr (a, '$') == NULL)
+        continue;
+      cleanup_strbuf struct strbuf sb = { 0 };
+      for (; *a; a++)
+        strbuf_puts (&sb, *a == '$' ? "$$" : (char[]) { *a, 0 });
+      json_array_set_new (cmd, i, json_string (sb.buf));
+    }
+}
+
+static void
+escape_commands (json_t *doc)
+{
+  json_t *containers = json_object_get (doc, "containers");
+  for (size_t i = 0; i < json_array_size (containers); i++)
+    {
+      json_t *c = json_array_get (containers, i);
+      escape_command (json_object_get (c, "command"));
+      json_t *ex = json_object_get (c, "exec_processes");
+      for (size_t k = 0; k < json_array_size (ex); k++)
+        escape_command (json_object_get (json_array_get (ex, k), "command"));
+    }
+}
+
 int
 gen_emit (json_t *doc, const char *out, parma_error_t *err)
 {
+  escape_commands (doc);
   cleanup_free char *text = json_dumps (doc, JSON_COMPACT | JSON_SORT_KEYS);
   cleanup_policy struct policy *p = NULL;
   if (policy_load (text, strlen (text), &p, err) < 0)
@@ -204,6 +237,9 @@ verb_gen (int argc, char **argv, parma_error_t *err)
   bool open_door = false, diff_ids = false;
   cleanup_free char **execs = xcalloc ((size_t) argc + 1, sizeof *execs);
   size_t n_execs = 0;
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "--pod") == 0)
+      return gen_pod (argc, argv, err); /* gen_pod.c */
   for (int i = 1; i < argc; i++)
     if (strcmp (argv[i], "--bundle") == 0 && i + 1 < argc)
       bundle = argv[++i];

@@ -187,6 +187,18 @@ gen_oci_layout (const char *spec, const char *name, bool diff_ids_only, const ch
   char *tag = strrchr (dir, ':');
   if (tag)
     *tag++ = '\0';
+  cleanup_json json_t *c = NULL;
+  if (gen_oci_image (dir, tag, diff_ids_only, &c, NULL, err) < 0)
+    return -1;
+  json_object_set_new (c, "name", json_string (name ? name : (tag ? tag : "image")));
+  cleanup_json json_t *doc = json_pack ("{s:i,s:[O]}", "version", 1, "containers", c);
+  return gen_emit (doc, out, err);
+}
+
+int
+gen_oci_image (const char *dir, const char *tag, bool diff_ids_only, json_t **out,
+               json_t **image_config, parma_error_t *err)
+{
   cleanup_free char *ipath = xasprintf ("%s/index.json", dir);
   cleanup_free char *ibuf = NULL;
   size_t ilen;
@@ -201,9 +213,11 @@ gen_oci_layout (const char *spec, const char *name, bool diff_ids_only, const ch
   for (size_t i = 0; i < json_array_size (ms) && pick == NULL; i++)
     {
       json_t *m = json_array_get (ms, i);
-      const char *ref = json_string_value (
-          json_object_get (json_object_get (m, "annotations"), "org.opencontainers.image.ref.name"));
-      if (tag == NULL || (ref && strcmp (ref, tag) == 0))
+      json_t *ann = json_object_get (m, "annotations");
+      const char *ref = json_string_value (json_object_get (ann, "org.opencontainers.image.ref.name"));
+      /* containerd's import/export name (a full reference, tag included) */
+      const char *cname = json_string_value (json_object_get (ann, "io.containerd.image.name"));
+      if (tag == NULL || (ref && strcmp (ref, tag) == 0) || (cname && strcmp (cname, tag) == 0))
         pick = m;
     }
   if (pick == NULL)
@@ -287,7 +301,8 @@ gen_oci_layout (const char *spec, const char *name, bool diff_ids_only, const ch
     return -1;
   json_object_set_new (c, "user", json_pack ("{s:I,s:I}", "uid", (json_int_t) uid, "gid",
                                              (json_int_t) gid));
-  json_object_set_new (c, "name", json_string (name ? name : (tag ? tag : "image")));
-  cleanup_json json_t *doc = json_pack ("{s:i,s:[O]}", "version", 1, "containers", c);
-  return gen_emit (doc, out, err);
+  if (image_config)
+    *image_config = json_is_object (cc) ? json_incref (cc) : json_object ();
+  *out = steal_pointer (&c);
+  return 0;
 }

@@ -17,11 +17,13 @@
 # empty private directory, because the node's /etc/cni/net.d may hold a
 # podman bridge that must not be used or watched.
 #
-# parma-runc runs the allow scenario under the open-door policy (or
-# PARMA_CRI_POLICY).  Denials (lib/deny.sh: a container the policy does not
-# list, an exec outside the policy, a privileged container) run with
-# PARMA_ENFORCEMENT=1, under a policy derived from the pod's own sandbox;
-# otherwise SKIP.  PARMA_CRI_KEEP=1 keeps the work dir.
+# parma-runc runs the CRI walk-through below under the open-door policy (or
+# PARMA_CRI_POLICY).  Then (lib/pod_policy.sh, PARMA_ENFORCEMENT=1, the
+# default; otherwise SKIP) a pod runs under the policy `parma-policy gen
+# --pod` writes from a Pod manifest and the local images, an exec it lists
+# works, and a changed command, an exec it does not list and a privileged
+# container are refused with parma's reason in the CRI error.
+# PARMA_CRI_KEEP=1 keeps the work dir.
 . "$PARMA_SRC/tests/lib/tap.sh"
 . "$PARMA_SRC/tests/lib/rootfs.sh"
 . "$PARMA_SRC/tests/lib/clients.sh"   # wait_until, pid_exited, cleanup helpers
@@ -287,8 +289,6 @@ echo "# container annotations: $(jq -c '.annotations | keys' <<<"$spec" 2>&1)"
 mkdir -p "$PARMA_WORK/cri-bundles"
 cp "$(bundle "$SB")/config.json" "$PARMA_WORK/cri-bundles/sandbox.config.json" 2>/dev/null
 cp "$(bundle "$CID")/config.json" "$PARMA_WORK/cri-bundles/container.config.json" 2>/dev/null
-mkdir -p "$W/learn/sandbox"   # lib/deny.sh derives its policy from the sandbox's config
-cp "$(bundle "$SB")/config.json" "$W/learn/sandbox/config.json" 2>/dev/null
 check_match "the container runs in the handler's runc root" \
   "$(/usr/sbin/runc --root "$W/runc-root/k8s.io" state "$CID" 2>&1 | jq -r .status 2>&1)" '^running$'
 # parma-runc's audit log: the CRI path really went through it
@@ -387,7 +387,7 @@ check_match "a pod naming no handler runs on parma's (its sandbox is in parma's 
 [ -n "$SB4" ] && stop_remove_pod "$SB4" >/dev/null
 
 # ---- a privileged pod gets no host devices (privileged_without_host_devices) ----
-# Under enforcement parma-runc refuses it instead (lib/deny.sh).
+# Under enforcement parma-runc refuses it instead (lib/pod_policy.sh).
 if [ "$ENFORCING" != 1 ]; then
   out=$(cri call RunPodSandbox "{\"config\": $(pod_config p2 true), \"runtime_handler\": \"parma\"}" 2>&1)
   SB2=$(jq -r '.pod_sandbox_id // empty' <<<"$out" 2>/dev/null)
@@ -430,7 +430,7 @@ if [ "$RUNTIME_IS_PARMA" = 1 ]; then
   check "parma-runc saw the container and the sandbox deleted (audit log)" \
     audited "delete:$CID" "delete:$SB"
 fi
-# ---- denials (need enforcement in parma-runc) ------------------------------------
-. "$HERE/lib/deny.sh"
+# ---- a pod under a gen --pod policy, and denials (need enforcement) ---------------
+. "$HERE/lib/pod_policy.sh"
 echo "# whole CRI test: $(ms_since "$T0") ms"
 done_testing

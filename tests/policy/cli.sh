@@ -21,6 +21,16 @@ out=$($P check "$W/p.json" --bundle "$W/b" --process "$W/probe2.json" --explain)
 check_eq "exec with other argv denied" "$rc" 1
 check_match "exec denial names command" "$out" 'command: policy \["cat","/etc/hostname"\] vs request \["cat","/etc/shadow"\]'
 
+# A "$(" or "$$" in a generated command is literal, never a placeholder.
+make_bundle "$W/dollar" sh -c 'echo $(hostname) $$ $(sandbox-id)' >/dev/null
+check "gen --bundle with \$ in the command" $P gen --bundle "$W/dollar" -o "$W/pdollar.json"
+check_eq "gen writes \$ as \$\$" "$(jq -c '.containers[0].command[2]' "$W/pdollar.json")" \
+  '"echo $$(hostname) $$$$ $$(sandbox-id)"'
+check "check admits the bundle with \$ in its command" $P check "$W/pdollar.json" --bundle "$W/dollar"
+jq '.process.args[2] = "echo $(hostname) $$ x"' "$W/dollar/config.json" >"$W/c.json"
+mkdir -p "$W/dollar2" && cp "$W/c.json" "$W/dollar2/config.json"
+check_fails "a changed command with \$ is still denied" $P check "$W/pdollar.json" --bundle "$W/dollar2"
+
 # Each single-field mutation of the bundle is denied and pin-pointed.
 mutate() { # NAME JQ-FILTER EXPECTED-RULE-REGEX
   rm -rf "$W/m"; cp -a "$W/b" "$W/m"
