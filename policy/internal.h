@@ -37,6 +37,9 @@ extern const char *const policy_hook_oci_names[N_HOOK_KINDS];
 int policy_normalize (json_t *in, json_t **out, parma_error_t *err);
 /* One container object (fragments reuse it); `path` prefixes errors. */
 int policy_normalize_container (json_t *in, const char *path, json_t **out, parma_error_t *err);
+/* owner_keys (owner.c): the canonical array, or *out = NULL when absent
+   or empty (then omitted from the canonical form). */
+int policy_normalize_owner_keys (json_t *in, json_t **out, parma_error_t *err);
 /* Dumps a canonical tree as compact sorted-key JSON. */
 char *policy_dump_canonical (json_t *canon, size_t *len);
 /* Canonical capability name ("CAP_SYS_ADMIN") -> number, or -1. */

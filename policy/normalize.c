@@ -8,6 +8,7 @@
    must be "string" or "re"`. */
 #include "common/cleanup.h"
 #include "common/xalloc.h"
+#include "policy/cri.h"
 #include "policy/internal.h"
 
 #include <ctype.h>
@@ -254,8 +255,8 @@ norm_namespace (const char *s, const char *path, char **out, parma_error_t *err)
   for (size_t i = 0; types[i]; i++)
     if (strlen (types[i]) == tl && strncmp (types[i], s, tl) == 0)
       {
-        if (s[tl] == ':' && s[tl + 1] != '/')
-          return fail (err, path, "namespace path must be absolute");
+        if (s[tl] == ':' && s[tl + 1] != '/' && !policy_cri_namespace_is_placeholder (s))
+          return fail (err, path, "namespace path must be absolute (or $(sandbox-ns))");
         (void) out;
         return 0;
       }
@@ -758,9 +759,10 @@ norm_fragment (json_t *in, const char *path, json_t *o, parma_error_t *err)
 int
 policy_normalize (json_t *in, json_t **out, parma_error_t *err)
 {
-  const char *keys[POLICY_N_SWITCHES + 4] = { "version", "containers", "fragments" };
+  const char *keys[POLICY_N_SWITCHES + 5] = { "version", "containers", "fragments" };
   for (size_t i = 0; i < POLICY_N_SWITCHES; i++)
     keys[3 + i] = policy_switch_name ((enum policy_switch) i);
+  keys[3 + POLICY_N_SWITCHES] = "owner_keys";
   if (check_object (in, "", keys, err) < 0)
     return -1;
   json_t *ver = json_object_get (in, "version");
@@ -780,6 +782,11 @@ policy_normalize (json_t *in, json_t **out, parma_error_t *err)
     }
   if (norm_objv (in, "", "fragments", norm_fragment, o, err) < 0)
     return -1;
+  json_t *owner_keys = NULL;
+  if (policy_normalize_owner_keys (json_object_get (in, "owner_keys"), &owner_keys, err) < 0)
+    return -1;
+  if (owner_keys)
+    json_object_set_new (o, "owner_keys", owner_keys);
   json_t *cs = json_object_get (in, "containers");
   if (cs != NULL && !json_is_array (cs))
     return fail (err, "containers", "must be an array of objects");

@@ -127,6 +127,15 @@ struct policy_context
   const char *sandbox_name;
   const char *sandbox_namespace;
   const char *sandbox_id;
+  const char *sandbox_uid;
+  /* Pod facts the runtime verified for a CRI workload container (and, for
+     the dirs, its sandbox): the pid of the pod sandbox's init process,
+     whose /proc/<pid>/ns/ files a "TYPE:$(sandbox-ns)" namespace names, and
+     the pod's sandbox directories, under which a "sandbox:///F" mount
+     source lies (policy/cri.h).  NULL / 0: none (such rules do not match). */
+  const char *sandbox_pid;
+  const char *const *sandbox_dirs;
+  size_t n_sandbox_dirs;
   /* Root hashes of the rootfs layers, base first, lowercase hex; NULL when
      not known (offline check): the layer rule is then reported unchecked. */
   const char *const *layers;
@@ -199,5 +208,68 @@ size_t policy_lint (struct policy *p, char ***findings_out);
 /* Semantic diff of two policies' canonical forms, one line per changed JSON
    path ("~ containers[0].command: [..] -> [..]", "+ ...", "- ..."). */
 size_t policy_diff (const struct policy *a, const struct policy *b, char ***lines_out);
+
+/* ---- owner control channel (owner.c; parma-policy(5) OWNER KEYS) ----
+   `owner_keys` pin the workload owner's public keys and what each may
+   authorize; an owner token is "B64URL(payload).B64URL(signature)" over
+   "parma-owner-token-v1." B64URL(payload), strictly one spelling. */
+enum policy_owner_op
+{
+  POLICY_OWNER_EXEC,
+  POLICY_OWNER_SIGNAL,
+  POLICY_OWNER_FRAGMENT,
+  POLICY_OWNER_CHECKPOINT,
+  POLICY_OWNER_N_OPS
+};
+const char *policy_owner_op_name (enum policy_owner_op op);
+int policy_owner_op_parse (const char *s, enum policy_owner_op *out);
+
+struct policy_owner_keys;
+/* The owner_keys of a canonical (or authoring) policy document; an empty
+   set when it has none. */
+int policy_owner_keys_from_canonical (const char *canon, size_t len,
+                                      struct policy_owner_keys **out, parma_error_t *err);
+size_t policy_owner_keys_count (const struct policy_owner_keys *k);
+void policy_owner_keys_free (struct policy_owner_keys *k);
+void policy_owner_keys_freep (struct policy_owner_keys **k);
+#define cleanup_owner_keys __attribute__ ((cleanup (policy_owner_keys_freep)))
+
+struct policy_owner_token
+{
+  enum policy_owner_op op;
+  char *key_id;        /* owned */
+  char *container;     /* owned; NULL for fragment */
+  uint8_t challenge[32];
+  uint8_t boot[32];    /* the boot nonce of the guest that issued it */
+  int64_t expires;     /* unix seconds */
+  uint8_t digest[32];  /* exec: process_sha256; fragment: fragment_sha256 */
+  int signal;          /* signal: 1..64 */
+  bool all;            /* signal: kill --all */
+};
+void policy_owner_token_release (struct policy_owner_token *t);
+/* Canonical payload JSON of `t` (malloc'd; NULL only on bad UTF-8). */
+char *policy_owner_payload (const struct policy_owner_token *t);
+/* "parma-owner-token-v1." b64 -- the bytes a signature covers. */
+char *policy_owner_signed_bytes (const char *b64_payload, size_t *len);
+char *policy_owner_b64url_encode (const uint8_t *buf, size_t len);
+/* Strict: unpadded, alphabet only, zero trailing bits; 0 or -1. */
+int policy_owner_b64url_decode (const char *s, size_t n, uint8_t **out, size_t *out_len);
+/* Parses a token without checking its signature (inspect).  EINVAL,
+   "owner: token: ..." for anything not exactly what the signer makes. */
+int policy_owner_token_parse (const char *token, struct policy_owner_token *out,
+                              parma_error_t *err);
+/* Parses and verifies: the key named in the payload must be in `keys`,
+   the signature valid and the key allowed that operation (EPERM).  Does
+   not check the challenge, boot, expiry or target: the caller does. */
+int policy_owner_token_verify (const struct policy_owner_keys *keys, const char *token,
+                               struct policy_owner_token *out, parma_error_t *err);
+/* REPORT_DATA of an owner challenge report:
+   SHA-512("parma-owner-challenge-v1" || policy_sha256 || boot || challenge). */
+int policy_owner_report_data (const uint8_t policy_sha256[32], const uint8_t boot[32],
+                              const uint8_t challenge[32], uint8_t out[64], parma_error_t *err);
+/* Appends the containers of an owner fragment {"containers": [...]} to a
+   fully loaded policy (before policy_image_build); the hash is unchanged. */
+int policy_owner_append_fragment (struct policy *p, const char *doc, size_t len,
+                                  parma_error_t *err);
 
 #endif

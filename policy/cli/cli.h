@@ -17,6 +17,7 @@ int verb_diff (int argc, char **argv, parma_error_t *err);
 int verb_check (int argc, char **argv, parma_error_t *err);
 int verb_gen (int argc, char **argv, parma_error_t *err);
 int verb_bench (int argc, char **argv, parma_error_t *err);
+int verb_owner (int argc, char **argv, parma_error_t *err); /* owner.c */
 
 /* Reads and loads a policy file ("-" = stdin). */
 int cli_load_policy (const char *path, struct policy **out, parma_error_t *err);

@@ -21,6 +21,7 @@ static const struct
   { "compile", verb_compile }, { "hash", verb_hash }, { "lint", verb_lint },
   { "diff", verb_diff },       { "check", verb_check }, { "gen", verb_gen },
   { "bench", verb_bench }, /* hidden: micro-benchmark */
+  { "owner", verb_owner },
 };
 
 int
@@ -89,7 +90,18 @@ usage (FILE *f)
          "       parma-policy diff OLD NEW\n"
          "       parma-policy gen --bundle DIR [--exec PROCESS.json]... [-o OUT]\n"
          "       parma-policy gen --oci-layout DIR[:TAG] [--diff-ids] [--name NAME] [-o OUT]\n"
-         "       parma-policy gen --open-door [-o OUT]\n",
+         "       parma-policy gen --open-door [-o OUT]\n"
+         "       parma-policy gen --pod MANIFEST.json --pause-image NAME=DIR[:REF]\n"
+         "              [--image NAME=DIR[:REF]]... [--exec CONTAINER=JSON-ARGV]...\n"
+         "              [--diff-ids | --any-rootfs] [-o OUT]\n"
+         "       parma-policy owner keygen PREFIX [--algorithm ed25519|ecdsa-p384] [--id ID]\n"
+         "              [--operations exec,signal,fragment,checkpoint]\n"
+         "       parma-policy owner verify-challenge CHALLENGE --policy POLICY\n"
+         "              [--simulator-ark PEM] [--at UNIXTIME]\n"
+         "       parma-policy owner sign --key KEY --key-id ID --challenge CHALLENGE --op OP\n"
+         "              [--container ID] [--process FILE | --signal N [--all] | --fragment FILE]\n"
+         "              [--expires UNIXTIME | --ttl SECONDS] [--policy POLICY [--simulator-ark PEM]]\n"
+         "       parma-policy owner inspect TOKEN|- [--policy POLICY]\n",
          f);
 }
 
