@@ -3,7 +3,9 @@
    execve in place (runc-cli notes §6): the caller keeps waiting on and
    signalling the PID it started, LISTEN_PID stays right, and stdio, exit
    status and inherited descriptors pass through untouched.  The argv is
-   rebuilt from what was parsed and checked, never copied from ours. */
+   rebuilt from what was parsed and checked, never copied from ours.
+   delete alone runs the delegate as a child (delegate_run): parma's record
+   of the container must outlive the delegate's delete, not precede it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -19,6 +21,7 @@
 #include "common/io.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "runtime/crashpoint.h"
 #include "runtime/runtime.h"
 
 extern char **environ;
@@ -71,6 +74,7 @@ delegate_exec (const struct parma_globals *g, char **argv, parma_error_t *err)
   /* Whatever parma buffered must not reach the container's stdio later. */
   fflush (stdout);
   fflush (stderr);
+  parma_step ("exec-delegate");
   execve (g->config->delegate, argv, environ);
   return parma_error_make (err, errno, "exec delegate `%s`", g->config->delegate);
 }
@@ -127,7 +131,7 @@ drain (int out_fd, int err_fd, char **out, size_t *out_len, char **errs, parma_e
 
 int
 delegate_capture (const struct parma_globals *g, char **argv, char **out, size_t *len,
-                  parma_error_t *err)
+                  int *wait_status, parma_error_t *err)
 {
   int po[2], pe[2];
   if (pipe2 (po, O_CLOEXEC) < 0)
@@ -160,14 +164,23 @@ delegate_capture (const struct parma_globals *g, char **argv, char **out, size_t
       return parma_error_make (err, errno, "wait for delegate");
   if (dr < 0)
     return dr;
-  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    {
-      size_t l = strcspn (errs, "\n");
-      errs[l] = '\0';
-      free (*out);
-      *out = NULL;
-      return parma_error_make (err, 0, "delegate `%s` failed (status %d)%s%s", g->config->delegate,
-                               status, *errs ? ": " : "", errs);
-    }
+  *wait_status = status;
+  return 0;
+}
+
+int
+delegate_run (const struct parma_globals *g, char **argv, int *wait_status, parma_error_t *err)
+{
+  fflush (stdout);
+  fflush (stderr);
+  pid_t pid;
+  /* stdio and every descriptor not close-on-exec pass to the child as
+     they would through execve; parma's own (the id's lock) do not. */
+  int r = posix_spawn (&pid, g->config->delegate, NULL, NULL, argv, environ);
+  if (r != 0)
+    return parma_error_make (err, r, "run delegate `%s`", g->config->delegate);
+  while (waitpid (pid, wait_status, 0) < 0)
+    if (errno != EINTR)
+      return parma_error_make (err, errno, "wait for delegate");
   return 0;
 }

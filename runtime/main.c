@@ -7,34 +7,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/io.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
+#include "runtime/globals.h"
+#include "runtime/owner.h"
 #include "runtime/runtime.h"
 #include "runtime/state.h"
 
-#define G(field, nm, al, ty, us, df) CLI_OPT (struct parma_global_opts, field, nm, al, ty, us, df)
-static const struct cli_option global_options[] = {
-  G (debug, "debug", NULL, CLI_BOOL, "enable debug logging", NULL),
-  G (log, "log", NULL, CLI_STRING, "log file for errors (default: stderr only)", NULL),
-  G (log_format, "log-format", NULL, CLI_STRING, "log format: 'text' or 'json'", "\"text\""),
-  G (root, "root", NULL, CLI_STRING, "root directory of the delegate's container state",
-     "\"/run/runc\""),
-  G (criu, "criu", NULL, CLI_STRING, "path of the criu binary (checkpoint/restore)", "\"criu\""),
-  G (systemd_cgroup, "systemd-cgroup", NULL, CLI_BOOL,
-     "use the systemd cgroup manager (cgroupsPath \"slice:prefix:name\")", NULL),
-  G (rootless, "rootless", NULL, CLI_STRING,
-     "ignore cgroup permission errors ('true', 'false' or 'auto')", "\"auto\""),
-  CLI_HIDDEN (struct parma_global_opts, cgroup_manager, "cgroup-manager", CLI_STRING),
-  CLI_HIDDEN (struct parma_global_opts, log_level, "log-level", CLI_STRING),
-  G (help, "help", "h", CLI_BOOL, "show help", NULL),
-  G (version, "version", "v", CLI_BOOL, "print the version", NULL),
-};
-#undef G
-#define N_GLOBAL (sizeof global_options / sizeof global_options[0])
+#define N_GLOBAL parma_n_global_options
 
 static int verb_help (struct parma_globals *g, int argc, char **argv, parma_error_t *err);
 
@@ -67,13 +52,18 @@ parma_find_command (const char *name)
     if (strcmp (commands[i].cli->name, name) == 0
         || (commands[i].cli->alias && strcmp (commands[i].cli->alias, name) == 0))
       return &commands[i];
-  return NULL;
+  const struct parma_command *layer = parma_find_layer_command (name);
+  return layer ? layer : parma_owner_find_command (name);
 }
 
 void
 parma_print_app_help (const struct parma_globals *g)
 {
-  printf ("NAME:\n   %s - confidential-container front end for an OCI runtime\n\n", g->prog);
+  /* runc's integration suite (help.bats) looks for "<prog> - Open
+     Container Initiative runtime" on the second line. */
+  printf ("NAME:\n   %s - Open Container Initiative runtime, behind a confidential-container "
+          "policy\n\n",
+          g->prog);
   printf ("%s checks every call against an execution policy bound to the AMD SEV-SNP\n"
           "attestation report, seals what it checked, and hands the call to the\n"
           "configured runtime (runc or crun) with the same command line.\n\n"
@@ -93,7 +83,7 @@ parma_print_app_help (const struct parma_globals *g)
   size_t width = 0;
   for (size_t i = 0; i < N_GLOBAL; i++)
     {
-      const struct cli_option *o = &global_options[i];
+      const struct cli_option *o = &parma_global_options[i];
       size_t w = strlen (o->name) + 2 + (o->type == CLI_BOOL ? 0 : 6)
                  + (o->alias ? strlen (o->alias) + 3 : 0);
       if (!o->hidden && w > width)
@@ -101,7 +91,7 @@ parma_print_app_help (const struct parma_globals *g)
     }
   for (size_t i = 0; i < N_GLOBAL; i++)
     {
-      const struct cli_option *o = &global_options[i];
+      const struct cli_option *o = &parma_global_options[i];
       if (o->hidden)
         continue;
       cleanup_free char *label
@@ -117,16 +107,24 @@ parma_print_app_help (const struct parma_globals *g)
 static int
 verb_help (struct parma_globals *g, int argc, char **argv, parma_error_t *err)
 {
-  if (argc == 0)
+  /* help is a command like the others for urfave/cli: `help --help` (also
+     `help kill -h`, flags being reordered) is help's own help, an unknown
+     flag a usage error, and `--` ends the flags. */
+  cleanup_free const char **args = NULL;
+  size_t n_args = 0;
+  int r = parma_parse_verb (g, &cmd_help, NULL, argc, argv, &args, &n_args, err);
+  if (r != CLI_PARSED)
+    return r == CLI_HELP ? 0 : r;
+  if (n_args == 0)
     {
       parma_print_app_help (g);
       return 0;
     }
-  const struct parma_command *c = parma_find_command (argv[0]);
+  const struct parma_command *c = parma_find_command (args[0]);
   if (c == NULL)
     {
       g->error_exit = 3;
-      return parma_error_make (err, 0, "No help topic for '%s'", argv[0]);
+      return parma_error_make (err, 0, "No help topic for '%s'", args[0]);
     }
   cli_print_command_help (stdout, g->prog, c->cli);
   return 0;
@@ -192,11 +190,38 @@ report (struct parma_globals *g, parma_error_t *err)
   return g->error_exit;
 }
 
+/* The delegate's own lines first, then ours: go-runc's parseVersion reads
+   the first line only if it starts with "runc version " (else it returns
+   an empty version), and runc's suite wants version/commit/spec on lines
+   1-3; tools that look for "runc version" anywhere still find it. */
+static int
+print_version (struct parma_globals *g, parma_error_t *err)
+{
+  cleanup_strv char **dargv = NULL;
+  size_t n = 0;
+  cli_argv_push (&dargv, &n, xstrdup (g->config->delegate));
+  cli_argv_push (&dargv, &n, xstrdup ("--version"));
+  cleanup_free char *out = NULL;
+  size_t len = 0;
+  int status = 0;
+  if (delegate_capture (g, dargv, &out, &len, &status, err) < 0)
+    return -1;
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return parma_error_make (err, 0, "delegate `%s --version` failed (wait status %d)",
+                             g->config->delegate, status);
+  fwrite (out, 1, len, stdout);
+  if (len > 0 && out[len - 1] != '\n')
+    putchar ('\n');
+  printf ("%s version %s\n", g->prog, PARMA_VERSION);
+  return 0;
+}
+
 static int
 run_main (struct parma_globals *g, int argc, char **argv, parma_error_t *err)
 {
   int used = 0;
-  if (cli_parse_globals (global_options, N_GLOBAL, &g->opts, argc - 1, argv + 1, &used, err) < 0)
+  if (cli_parse_globals (parma_global_options, N_GLOBAL, &g->opts, argc - 1, argv + 1, &used, err)
+      < 0)
     {
       printf ("Incorrect Usage. %s\n\n", (*err)->msg);
       parma_print_app_help (g);
@@ -213,16 +238,13 @@ run_main (struct parma_globals *g, int argc, char **argv, parma_error_t *err)
   if (g->opts.version.set && g->opts.version.v)
     {
       g->verb = "version";
-      if (parma_prepare (g, err) < 0)
+      /* As urfave/cli does for runc, --version comes before any other
+         global flag is looked at: --root and --log are not used (the
+         delegate gets none of them), so they are not checked either; only
+         the configuration, which names the delegate, is needed. */
+      if (parma_config_load (SYSCONFDIR "/" PARMA_CONFIG_NAME, &g->config, err) < 0)
         return -1;
-      /* Ours first, then the delegate's own lines (go-runc parses the
-         delegate's "runc version" line, so it stays intact below ours). */
-      printf ("%s version %s\n", g->prog, PARMA_VERSION);
-      cleanup_strv char **dargv = NULL;
-      size_t n = 0;
-      cli_argv_push (&dargv, &n, xstrdup (g->config->delegate));
-      cli_argv_push (&dargv, &n, xstrdup ("--version"));
-      return delegate_exec (g, dargv, err);
+      return print_version (g, err);
     }
   if (rest == 0)
     {

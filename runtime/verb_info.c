@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "common/cleanup.h"
 #include "common/xalloc.h"
@@ -77,10 +78,11 @@ attestation_name (enum parma_attestation a)
 /* parma's block: a JSON document inside the annotation string, since OCI
    annotations map strings to strings. */
 static char *
-parma_block (const struct parma_globals *g)
+parma_block (const struct parma_globals *g, bool delegate_features)
 {
-  json_t *j = json_pack ("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:[s,s,s,s]}", "version",
-                         PARMA_VERSION, "delegate", g->config->delegate, "mode",
+  json_t *j = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:[s,s,s,s]}", "version",
+                         PARMA_VERSION, "delegate", g->config->delegate, "delegateFeatures",
+                         delegate_features ? "included" : "unsupported", "mode",
                          g->config->mode == PARMA_MODE_AUDIT ? "audit" : "enforce", "attestation",
                          attestation_name (g->config->attestation), "sealedBundle", 1, "strictJson",
                          1, "policyEnforcement", 1, "sealedInputs", "config.json", "exec --process",
@@ -88,6 +90,22 @@ parma_block (const struct parma_globals *g)
   char *s = json_dumps (j, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref (j);
   return s;
+}
+
+/* The delegate's features document, or NULL when it failed or printed
+   something that is not a JSON object. */
+static json_t *
+delegate_features_doc (const char *out, size_t len, int status)
+{
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return NULL;
+  json_t *doc = json_loadb (out, len, 0, NULL);
+  if (doc != NULL && !json_is_object (doc))
+    {
+      json_decref (doc);
+      doc = NULL;
+    }
+  return doc;
 }
 
 int
@@ -111,23 +129,23 @@ verb_features (struct parma_globals *g, int argc, char **argv, parma_error_t *er
   cli_argv_push (&dargv, &n, xstrdup ("features"));
   cleanup_free char *out = NULL;
   size_t len = 0;
-  if (delegate_capture (g, dargv, &out, &len, err) < 0)
+  int status = 0;
+  if (delegate_capture (g, dargv, &out, &len, &status, err) < 0)
     return -1;
-  json_error_t jerr;
-  json_t *doc = json_loadb (out, len, 0, &jerr);
-  if (doc == NULL || !json_is_object (doc))
-    {
-      if (doc)
-        json_decref (doc);
-      return parma_error_make (err, EINVAL, "delegate features: not a JSON object: %s", jerr.text);
-    }
+  json_t *doc = delegate_features_doc (out, len, status);
+  bool included = doc != NULL;
+  /* crun 1.8 has no features verb: callers still get pure JSON and exit 0
+     (CRI-O probes it at start-up), with parma's block saying the
+     delegate's part is missing rather than made up. */
+  if (doc == NULL && (doc = json_object ()) == NULL)
+    return parma_error_make (err, ENOMEM, "features");
   json_t *ann = json_object_get (doc, "annotations");
   if (!json_is_object (ann))
     {
       ann = json_object ();
       json_object_set_new (doc, "annotations", ann);
     }
-  cleanup_free char *block = parma_block (g);
+  cleanup_free char *block = parma_block (g, included);
   json_object_set_new (ann, "org.parma", json_string (block));
   cleanup_free char *text = json_dumps (doc, JSON_INDENT (4) | JSON_PRESERVE_ORDER);
   json_decref (doc);

@@ -35,6 +35,16 @@ same "h" h
 same "help" help
 same "help kill" help kill
 same "help nosuch (exit 3)" help nosuch
+same "help --help (help's own help)" help --help
+same "h -h" h -h
+same "help kill --help (reordered: help's help)" help kill --help
+same "help --nosuchflag x (usage error)" help --nosuchflag x
+same "help -- kill" help -- kill
+same "help -- --help (no such topic)" help -- --help
+same "help kill extra (extra args ignored)" help kill extra
+check_eq "help -- kill: kill's help" "$("$PARMA" help -- kill | sed -n 2p | awk '{print $2}')" "kill"
+check_match "--help: NAME line as runc's (help.bats)" "$("$PARMA" --help | sed -n 2p)" '^   parma-runc - Open Container Initiative runtime'
+check_eq "help --help: help's help" "$("$PARMA" help --help | sed -n 5p)" "   parma-runc help [command]"
 same "unknown verb (exit 3)" "${R[@]}" nosuchverb
 same "unknown global flag" --bogus state x
 same "bad flag syntax" ---root /x state x
@@ -109,9 +119,17 @@ check "global help lists every verb" sh -c "'$PARMA' --help | grep -c -E '^   (c
 
 # ---- version ----
 v=$("$PARMA" --version)
-check_eq "--version: first line" "$(echo "$v" | head -1)" "parma-runc version 0.1.0"
-check_eq "--version: then the delegate's (go-runc parses it)" "$(echo "$v" | sed -n 2p)" "$("$RUNC" --version | head -1)"
-check_eq "-v = --version" "$("$PARMA" -v | head -1)" "parma-runc version 0.1.0"
+check_eq "--version: the delegate's lines first (go-runc parses line 1)" "$(echo "$v" | head -n -1)" "$("$RUNC" --version)"
+check_eq "--version: then parma-runc's" "$(echo "$v" | tail -1)" "parma-runc version 0.1.0"
+check_eq "-v = --version" "$("$PARMA" -v)" "$v"
+# runc's version.bats: version, commit and spec on lines 1-3
+check_match "--version: runc's layout on lines 1-3" "$(echo "$v" | head -3 | tr '\n' '|')" '^runc version [0-9]+\.[0-9]+\.[0-9]+[^|]*\|commit: [^|]+\|spec: [0-9]+\.[0-9]+\.[0-9]+'
+# version.bats runs `runc --root /state -v`: urfave/cli prints the version
+# before looking at any other global flag, and none of them reaches the
+# delegate, so an unused --root outside allowed_dirs is not a denial here
+check_eq "--version ignores --root/--log/--log-format (version.bats)" \
+  "$("$PARMA" --root /state --log /nowhere/log --log-format=xml -v 2>&1; echo "rc=$?")" "$v"$'\nrc=0'
+check_eq "--version: stderr empty" "$("$PARMA" --version 2>&1 >/dev/null | wc -c)" "0"
 
 # ---- features: pure JSON on stdout, empty stderr ----
 "$PARMA" features >"$RT/f.out" 2>"$RT/f.err"
@@ -120,6 +138,7 @@ check_eq "features: stderr empty" "$(wc -c <"$RT/f.err")" "0"
 check "features: stdout is one JSON object" jq -e 'type == "object"' "$RT/f.out"
 check_eq "features: the delegate's document" "$(jq -c 'del(.annotations["org.parma"])' "$RT/f.out")" "$("$RUNC" features | jq -c .)"
 check_eq "features: org.parma annotation" "$(jq -r '.annotations["org.parma"] | fromjson | .version' "$RT/f.out")" "0.1.0"
+check_eq "features: delegate's part included" "$(jq -r '.annotations["org.parma"] | fromjson | .delegateFeatures' "$RT/f.out")" "included"
 
 # ---- spec ----
 mkdir -p "$RT/spec1" "$RT/spec2"

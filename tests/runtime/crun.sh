@@ -68,5 +68,17 @@ rt_wait_status c2 stopped
 check_eq "crun kill --all 9" "$(rt state c2 | jq -r .status)" "stopped"
 rt delete --force c2
 check_eq "crun delete --force" "$?" "0"
-check_eq "crun --version: parma first, then crun" "$("$PARMA" --version | sed -n '1p;2p' | cut -d' ' -f1-2 | tr '\n' ' ')" "parma-runc version crun version "
+# crun 1.8 has no features verb: still pure JSON, exit 0, empty stderr,
+# parma's block saying the delegate's part is unsupported (and nothing of
+# the delegate's made up); the runc delegate's document says "included".
+"$PARMA" features >"$RT/f.out" 2>"$RT/f.err"
+check_eq "crun features: exit 0" "$?" "0"
+check_eq "crun features: stderr empty" "$(wc -c <"$RT/f.err")" "0"
+check "crun features: stdout is one JSON object" jq -e 'type == "object"' "$RT/f.out"
+check_eq "crun features: only parma's annotation" "$(jq -c 'del(.annotations["org.parma"])' "$RT/f.out")" '{"annotations":{}}'
+check_eq "crun features: delegate's part marked unsupported" \
+  "$(jq -r '.annotations["org.parma"] | fromjson | [.delegate, .delegateFeatures, .version] | join(" ")' "$RT/f.out")" \
+  "/usr/bin/crun unsupported 0.1.0"
+check_eq "crun features --help exits 0" "$("$PARMA" features --help >/dev/null 2>&1; echo $?)" "0"
+check_eq "crun --version: crun's lines, then parma's" "$("$PARMA" --version | sed -n '1p;$p' | cut -d' ' -f1-2 | tr '\n' ' ')" "crun version parma-runc version "
 done_testing
