@@ -6,6 +6,7 @@
      policy.json     canonical policy bytes
      policy.img      policy_image_build() output, loaded by every later call
      attest.json     {"backend", "simulated", "report" (hex), "boot_nonce"}
+     security-context/  with allow_security_context only (security_context.h)
      policy.sha256   hex SHA-256 of policy.json == HOST_DATA; written last,
                      so its presence means the rest is complete
    Pinning serializes on <state_dir>/policy.lock. */

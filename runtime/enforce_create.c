@@ -7,11 +7,14 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/io.h"
 #include "common/oci.h"
 #include "common/xalloc.h"
 #include "policy/policy.h"
 #include "runtime/enforce.h"
+#include "runtime/enforce_pod.h"
 #include "runtime/runtime.h"
+#include "runtime/security_context.h"
 #include "verity/verity.h"
 
 /* Flags that weaken the container whatever its config says. */
@@ -55,8 +58,10 @@ verdict_error (struct policy_verdict *v, parma_error_t *err)
 
 /* The matcher cannot see mounts (it does no I/O): when the matched entry pins
    layers, the rootfs must be the overlay of exactly those verified layer
-   mounts, recorded by `parma-verity open --state-dir=<state_dir>/layers`
-   (DESIGN §6).  An entry without layers accepts any rootfs. */
+   mounts, each activated by `parma-runc mount-layer` under this pinned
+   policy and recorded in <state_dir>/layers (verb_layer.c, DESIGN §6); a
+   `parma-verity open` record, whose allowed roots came from its caller,
+   does not count.  An entry without layers accepts any rootfs. */
 static int
 check_rootfs_layers (struct parma_globals *g, const struct parma_request *req, struct policy *p,
                      size_t index, parma_error_t *err)
@@ -70,9 +75,11 @@ check_rootfs_layers (struct parma_globals *g, const struct parma_request *req, s
   if (req->rootfs == NULL)
     return parma_error_make (err, 0, "layers: the policy pins %zu layers but there is no rootfs", n);
   cleanup_free char *dir = xasprintf ("%s/layers", g->config->state_dir);
+  cleanup_free char *pinned = hex_encode (policy_sha256 (p), POLICY_SHA256_LEN);
   parma_error_t verr = NULL;
-  if (verity_check_rootfs (dir, req->rootfs, layers, n,
-                           policy_switch (p, POLICY_ALLOW_UNENCRYPTED_SCRATCH), &verr)
+  if (verity_check_rootfs_pinned (dir, req->rootfs, layers, n,
+                                  policy_switch (p, POLICY_ALLOW_UNENCRYPTED_SCRATCH), pinned,
+                                  &verr)
       == 0)
     return 0;
   cleanup_free char *why = parma_error_format (verr);
@@ -92,16 +99,26 @@ parma_enforce_create (struct parma_globals *g, const struct parma_request *req, 
       && policy_seccomp_digest (cfg, &seccomp, err) < 0)
     return parma_error_wrap (err, "seccomp");
   struct policy_context ctx = { .container_id = req->id, .seccomp_sha256 = seccomp };
+  __attribute__ ((cleanup (parma_pod_release))) struct parma_pod pod;
+  parma_pod_facts (g, req, &pod); /* CRI pods: enforce_pod.c */
+  parma_pod_context (&pod, &ctx);
   if (policy_prefetch_create (p, cfg, &ctx, err) < 0)
     return -1;
   struct policy_verdict v = { 0 };
   int r = policy_match_create (p, cfg, &ctx, &v, err);
   if (r < 0 && err && *err && (*err)->status == 0)
     r = verdict_error (&v, err);
+  if (r < 0 && pod.unverified && err && *err && (*err)->status == 0)
+    r = parma_pod_explain (&pod, err);
   if (r == 0)
     r = check_create_flags (req, &v, err);
   if (r == 0 && !v.open_door && v.layers_unchecked)
     r = check_rootfs_layers (g, req, p, v.container_index, err);
+  /* The security context is parma's addition to what was admitted, made
+     after the match (security_context.c): the matcher saw the host's
+     mounts only. */
+  parma_security_context_decided (r == 0 && !v.open_door
+                                  && policy_switch (p, POLICY_ALLOW_SECURITY_CONTEXT));
   if (r == 0)
     *entry = v.open_door ? xstrdup ("open-door:*")
                          : xasprintf ("%zu:%s", v.container_index,

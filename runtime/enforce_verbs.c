@@ -11,7 +11,9 @@
 #include "common/cleanup.h"
 #include "common/xalloc.h"
 #include "policy/policy.h"
+#include "runtime/crashpoint.h"
 #include "runtime/enforce.h"
+#include "runtime/owner.h"
 #include "runtime/runtime.h"
 #include "runtime/state.h"
 
@@ -57,18 +59,41 @@ enforce_start (const struct parma_globals *g, const struct parma_request *req, p
       if (fd < 0)
         r = parma_error_make (err, errno, "start: record `%s/%s`", st.id_path, STARTED_MARK);
       else
-        close (fd);
+        {
+          close (fd);
+          parma_step ("start-marked");
+        }
     }
   parma_state_close (&st);
   return r;
 }
 
+/* kill and checkpoint carry an owner token in parma-runc's own
+   environment (PARMA_OWNER_TOKEN, taken out of it before main() runs: see
+   runtime/owner.h); a call with a token is decided by the token alone.
+   1: no token. */
 static int
-enforce_kill (const struct parma_request *req, struct policy *p, parma_error_t *err)
+owner_verb (struct parma_globals *g, const struct parma_request *req, enum policy_owner_op op,
+            parma_error_t *err)
+{
+  cleanup_free char *token = parma_owner_take_call_token ();
+  if (token == NULL)
+    return 1;
+  struct parma_owner_target t = { .op = op, .container = req->id, .signal = req->signo };
+  t.all = req->kill && req->kill->all.set && req->kill->all.v;
+  return parma_owner_authorize (g, parma_verb_name (req->verb), token, &t, -1, err);
+}
+
+static int
+enforce_kill (struct parma_globals *g, const struct parma_request *req, struct policy *p,
+              parma_error_t *err)
 {
   size_t index;
   if (need_admitted (req, &index, err) < 0)
     return -1;
+  int o = owner_verb (g, req, POLICY_OWNER_SIGNAL, err);
+  if (o <= 0)
+    return o;
   if (policy_prefetch_container (p, index, err) < 0)
     return -1;
   /* --all reaches the exec'd processes too: the init process's signal list
@@ -83,7 +108,7 @@ parma_enforce_verb (struct parma_globals *g, const struct parma_request *req, st
   switch (req->verb)
     {
     case VERB_KILL:
-      return enforce_kill (req, p, err);
+      return enforce_kill (g, req, p, err);
     case VERB_START:
       if (need_admitted (req, NULL, err) < 0)
         return -1;
@@ -102,9 +127,14 @@ parma_enforce_verb (struct parma_globals *g, const struct parma_request *req, st
         return -1;
       return need_switch (p, POLICY_ALLOW_UPDATE, "update", err);
     case VERB_CHECKPOINT:
-      if (need_admitted (req, NULL, err) < 0)
-        return -1;
-      return need_switch (p, POLICY_ALLOW_CHECKPOINT, "checkpoint", err);
+      {
+        if (need_admitted (req, NULL, err) < 0)
+          return -1;
+        int o = owner_verb (g, req, POLICY_OWNER_CHECKPOINT, err);
+        if (o <= 0)
+          return o;
+        return need_switch (p, POLICY_ALLOW_CHECKPOINT, "checkpoint", err);
+      }
     case VERB_STATE:
     case VERB_PS:
     case VERB_EVENTS:

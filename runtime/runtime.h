@@ -42,6 +42,8 @@ struct parma_config
   char *policy; /* NULL when absent */
   enum parma_attestation attestation;
   char *sim_host_data; /* hex, sim only */
+  char *sev_device;    /* sev-guest only: NULL = /dev/sev-guest */
+  char *tsm_dir;       /* tsm only: NULL = /sys/kernel/config/tsm/report */
   char **allowed_dirs; /* realpath'ed, NULL-terminated; default /run, /tmp */
   char *audit_log;     /* NULL: <state_dir>/audit.log */
 };
@@ -208,6 +210,9 @@ struct parma_request
   bool admitted;               /* an admission record exists for (root, id) */
   const char *admitted_digest; /* sha256 of the sealed config it admitted */
   const char *admitted_entry;  /* policy entry the id matched */
+  /* exec: the owner token relayed in the process env (PARMA_OWNER_TOKEN),
+     already removed from what is sealed (runtime/owner.h) */
+  const char *owner_token;
 };
 
 /* ---- configuration (config.c) ---- */
@@ -239,9 +244,14 @@ enum parma_verb parma_verb_from_name (const char *name);
 void delegate_argv_start (const struct parma_globals *g, const char *verb, char ***argv, size_t *n);
 /* execve's the delegate in place; returns < 0 only on failure. */
 int delegate_exec (const struct parma_globals *g, char **argv, parma_error_t *err);
-/* Runs the delegate as a child (features only), capturing stdout. */
+/* Runs the delegate as a child (features only), capturing stdout and
+   dropping its stderr; *wait_status is the child's status (a delegate that
+   fails is not an error here, the caller decides what that means). */
 int delegate_capture (const struct parma_globals *g, char **argv, char **out, size_t *len,
-                      parma_error_t *err);
+                      int *wait_status, parma_error_t *err);
+/* Runs the delegate as a child with parma's stdio (delete only, which must
+   outlive the delegate to drop the record); *wait_status as waitpid's. */
+int delegate_run (const struct parma_globals *g, char **argv, int *wait_status, parma_error_t *err);
 
 /* ---- verbs (verb_*.c): argc/argv are the words after the verb ---- */
 typedef int (*parma_verb_fn) (struct parma_globals *g, int argc, char **argv, parma_error_t *err);
@@ -270,6 +280,9 @@ struct parma_command
   parma_verb_fn fn;
 };
 const struct parma_command *parma_find_command (const char *name);
+/* parma's own verbs (verb_layer.c: mount-layer, unmount-layer), found by
+   parma_find_command but not listed in the runc-shaped --help. */
+const struct parma_command *parma_find_layer_command (const char *name);
 extern const struct cli_command cmd_create, cmd_run, cmd_exec, cmd_kill, cmd_delete, cmd_start,
     cmd_pause, cmd_resume, cmd_state, cmd_events, cmd_ps, cmd_list, cmd_update, cmd_checkpoint,
     cmd_restore, cmd_spec, cmd_features, cmd_help;

@@ -13,6 +13,7 @@
 #include "common/xalloc.h"
 #include "runtime/bundle.h"
 #include "runtime/runtime.h"
+#include "runtime/security_context.h"
 #include "runtime/state.h"
 #include "runtime/verbs.h"
 
@@ -75,18 +76,6 @@ const struct cli_command cmd_run = {
   .n_options = sizeof run_options / sizeof run_options[0],
 };
 
-/* runc refuses a second create of a live id; parma must refuse it before
-   it overwrites the trusted record of that live container. */
-static int
-check_not_running (const struct parma_globals *g, const char *id, parma_error_t *err)
-{
-  cleanup_free char *dir = xasprintf ("%s/%s", g->root, id);
-  struct stat st;
-  if (lstat (dir, &st) == 0)
-    return parma_error_make (err, EEXIST, "container with given ID already exists");
-  return 0;
-}
-
 int
 parma_admit_bundle (struct parma_globals *g, struct parma_request *req, const char *bundle_arg,
                     struct parma_bundle *b, struct parma_state *st, char **sealed_bundle,
@@ -99,14 +88,29 @@ parma_admit_bundle (struct parma_globals *g, struct parma_request *req, const ch
   req->rootfs = b->rootfs;
   if (parma_state_open (g, req->id, STATE_LOCK, st, err) < 0)
     return -1;
-  if (st->admitted && check_not_running (g, req->id, err) < 0)
+  /* runc refuses a second create of a live id; parma refuses it before it
+     touches that container's record.  A record that is not stale (state.h)
+     belongs to a container the delegate knows, or to a create still in
+     flight (the lock ends at execve, before runc has made <root>/<id>):
+     two racing creates must not both pass.  A stale one is replaced, once
+     the call is admitted. */
+  if (st->admitted && !parma_state_is_stale (g, st))
+    return parma_error_make (err, 0, "container with given ID already exists");
+  if (decide (g, req, err) < 0 || parma_security_context_add (g, b, err) < 0
+      || parma_state_drop_stale (g, st, err) < 0)
     return -1;
-  if (decide (g, req, err) < 0)
-    return -1;
-  if (parma_state_seal_config (st, b->sealed, b->sealed_len, sealed_bundle, err) < 0)
-    return -1;
-  return parma_state_admit (st, g, parma_verb_name (req->verb), b->dir, *sealed_bundle, b->sealed,
-                            b->sealed_len, err);
+  if (parma_state_seal_config (st, b->sealed, b->sealed_len, sealed_bundle, err) == 0
+      && parma_state_admit (st, g, parma_verb_name (req->verb), b->dir, *sealed_bundle, b->sealed,
+                            b->sealed_len, err)
+             == 0)
+    return 0;
+  /* A seal that failed (a full state filesystem) takes back what it wrote:
+     there was no record before (see above), so <id>/ holds only this
+     call's leftovers.  The first error is the one reported. */
+  parma_error_t ignored = NULL;
+  if (parma_state_remove (st, &ignored) < 0)
+    parma_error_release (&ignored);
+  return -1;
 }
 
 int

@@ -10,6 +10,7 @@
 #include "common/oci.h"
 #include "common/xalloc.h"
 #include "runtime/bundle.h"
+#include "runtime/owner.h"
 #include "runtime/runtime.h"
 #include "runtime/state.h"
 #include "runtime/verbs.h"
@@ -65,14 +66,16 @@ free_vectors (struct exec_opts *o)
 static int
 read_process (struct parma_globals *g, struct exec_opts *o, struct parma_request *req,
               struct parma_state *st, struct oci_process **process, char **out, size_t *out_len,
-              parma_error_t *err)
+              char **token, parma_error_t *err)
 {
   cleanup_free char *buf = NULL;
   size_t len = 0;
   if (parma_read_document (o->process.v, &buf, &len, err) < 0)
     return parma_error_wrap (err, "--process");
   struct oci_read_options ro = { .allow_unknown = false };
+  /* An owner token is taken out before sealing: the delegate never sees it. */
   if (oci_process_parse (buf, len, &ro, process, err) < 0
+      || parma_owner_take_env ((*process)->env, token, err) < 0
       || oci_process_write (*process, out, out_len, err) < 0)
     return parma_error_wrap (err, "--process `%s`", o->process.v);
   req->process = *process;
@@ -99,6 +102,7 @@ verb_exec (struct parma_globals *g, int argc, char **argv, parma_error_t *err)
   g->error_exit = 255;
   g->id = args[0];
   cleanup_free char *pid_file = NULL, *console = NULL, *sealed = NULL, *doc = NULL;
+  cleanup_free char *owner_token = NULL;
   size_t doc_len = 0;
   struct oci_process *process = NULL;
   struct parma_state st = { .root_fd = -1, .lock_fd = -1, .id_fd = -1 };
@@ -112,13 +116,16 @@ verb_exec (struct parma_globals *g, int argc, char **argv, parma_error_t *err)
     goto out;
   req.pid_file = pid_file;
   req.console_socket = console;
+  if (parma_owner_take_env_flags (&o.env, &owner_token, err) < 0)
+    goto out;
   if (o.process.set)
     {
-      if (read_process (g, &o, &req, &st, &process, &doc, &doc_len, err) < 0)
+      if (read_process (g, &o, &req, &st, &process, &doc, &doc_len, &owner_token, err) < 0)
         goto out;
     }
   else if (parma_state_open (g, g->id, STATE_LOOKUP, &st, err) < 0)
     goto out;
+  req.owner_token = owner_token;
   if (parma_decide_and_seal (g, &req, &st, "process", doc, doc_len, &sealed, err) < 0)
     goto out;
   if (sealed)

@@ -110,7 +110,12 @@ fi
 
 # ---- parma-policy ----
 P=$C/parma-policy
-check_eq "parma-policy: verbs" "$(comp "$P" parma-policy '')" "$(words check compile diff gen hash lint)"
+check_eq "parma-policy: verbs" "$(comp "$P" parma-policy '')" "$(words check compile diff gen hash lint owner)"
+check_eq "parma-policy: owner subcommands" "$(comp "$P" parma-policy owner '')" \
+  "$(words inspect keygen sign verify-challenge)"
+check_eq "parma-policy: owner sign --op values" "$(comp "$P" parma-policy owner sign --op '')" \
+  "$(words checkpoint exec fragment signal)"
+check_eq "parma-policy: gen --p flags" "$(comp "$P" parma-policy gen --p)" "$(words --pause-image --pod)"
 check_eq "parma-policy: hash flags" "$(comp "$P" parma-policy hash p.json --)" --base64
 check_eq "parma-policy: gen flags" "$(comp "$P" parma-policy gen --o)" "$(words --oci-layout --open-door)"
 check_eq "parma-policy: gen --bundle=DIR" "$(comp "$P" parma-policy gen --bundle = "$W/dirs/bundle-")" \
