@@ -125,40 +125,63 @@ expected_host_data (const struct parma_config *c)
                     c->attestation == PARMA_ATTEST_TSM ? "configfs-tsm" : "sev-guest");
 }
 
+int
+parma_attestation_source (const struct parma_config *c, bool want_certs,
+                          struct parma_attestation_source *out, parma_error_t *err)
+{
+  *out = (struct parma_attestation_source) {
+    .src = { .backend = SNP_BACKEND_SEV_GUEST, .want_certs = want_certs },
+  };
+  switch (c->attestation)
+    {
+    case PARMA_ATTEST_SEV_GUEST:
+      out->src.device_path = c->sev_device;
+      break;
+    case PARMA_ATTEST_TSM:
+      out->src.backend = SNP_BACKEND_TSM;
+      out->src.tsm_path = c->tsm_dir;
+      break;
+    case PARMA_ATTEST_SIM:
+      out->src.backend = SNP_BACKEND_SIM;
+      out->sim_dir = xasprintf ("%s/.snp-sim", c->state_dir);
+      out->src.sim_dir = out->sim_dir;
+      if (c->sim_host_data)
+        {
+          size_t host_len = 0;
+          if (hex_decode (c->sim_host_data, &out->sim_host_data, &host_len, err) < 0
+              || host_len != SNP_HOST_DATA_SIZE)
+            {
+              parma_attestation_source_release (out);
+              return parma_error_make (err, EINVAL, "attestation.sim_host_data: not 32 bytes hex");
+            }
+          out->src.sim_host_data = out->sim_host_data;
+        }
+      break;
+    }
+  return 0;
+}
+
+void
+parma_attestation_source_release (struct parma_attestation_source *s)
+{
+  free (s->sim_dir);
+  free (s->sim_host_data);
+  s->sim_dir = NULL;
+  s->sim_host_data = NULL;
+}
+
 static int
 attest (const struct parma_globals *g, const uint8_t *sha, const uint8_t *nonce, bool want_certs,
         struct snp_fetch_result *res, parma_error_t *err)
 {
-  const struct parma_config *c = g->config;
-  cleanup_free char *sim_dir = xasprintf ("%s/.snp-sim", c->state_dir);
-  cleanup_free uint8_t *host = NULL;
-  size_t host_len = 0;
   /* Certificates only for the security context: a host that serves none
      (or an extended request it refuses) must not stop other policies. */
-  struct snp_source src = { .backend = SNP_BACKEND_SEV_GUEST, .want_certs = want_certs };
-  switch (c->attestation)
-    {
-    case PARMA_ATTEST_SEV_GUEST:
-      src.backend = SNP_BACKEND_SEV_GUEST;
-      src.device_path = c->sev_device;
-      break;
-    case PARMA_ATTEST_TSM:
-      src.backend = SNP_BACKEND_TSM;
-      src.tsm_path = c->tsm_dir;
-      break;
-    case PARMA_ATTEST_SIM:
-      src.backend = SNP_BACKEND_SIM;
-      src.sim_dir = sim_dir;
-      if (c->sim_host_data)
-        {
-          if (hex_decode (c->sim_host_data, &host, &host_len, err) < 0
-              || host_len != SNP_HOST_DATA_SIZE)
-            return parma_error_make (err, EINVAL, "attestation.sim_host_data: not 32 bytes hex");
-          src.sim_host_data = host;
-        }
-      break;
-    }
-  return snp_check_policy_binding (&src, sha, nonce, res, err);
+  struct parma_attestation_source s;
+  if (parma_attestation_source (g->config, want_certs, &s, err) < 0)
+    return -1;
+  int r = snp_check_policy_binding (&s.src, sha, nonce, res, err);
+  parma_attestation_source_release (&s);
+  return r;
 }
 
 static int

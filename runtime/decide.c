@@ -60,8 +60,8 @@ parma_verb_from_name (const char *name)
   return VERB_VERSION;
 }
 
-static int
-open_audit_log (const char *path, parma_error_t *err)
+int
+parma_audit_log_open (const char *path, parma_error_t *err)
 {
   int fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd >= 0 || errno != ENOENT)
@@ -125,7 +125,7 @@ audit (const struct parma_globals *g, const struct parma_request *req, const cha
   size_t len = strlen (line);
   line[len] = '\0';
   cleanup_free char *text = xasprintf ("%s\n", line);
-  cleanup_close int fd = open_audit_log (g->config->audit_log, err);
+  cleanup_close int fd = parma_audit_log_open (g->config->audit_log, err);
   if (fd < 0)
     return -1;
   /* One write(2) per line: O_APPEND keeps concurrent lines whole. */

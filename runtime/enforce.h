@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "snp/snp.h"
 
 struct parma_globals;
 struct parma_request;
@@ -33,6 +34,20 @@ struct parma_pinned
   bool fresh;     /* pinned by this call */
 };
 void parma_pinned_release (struct parma_pinned *p);
+
+/* The configured attestation backend as an snp_source (the simulator's
+   directory and host data are owned by it): the one place that maps
+   attestation.* to a report source, for pinning and owner challenges. */
+struct parma_config;
+struct parma_attestation_source
+{
+  struct snp_source src;
+  char *sim_dir;
+  uint8_t *sim_host_data;
+};
+int parma_attestation_source (const struct parma_config *c, bool want_certs,
+                              struct parma_attestation_source *out, parma_error_t *err);
+void parma_attestation_source_release (struct parma_attestation_source *s);
 
 /* Loads the pinned policy, or pins one (configured path, or for create/run
    the io.parma.policy annotation) after checking its SHA-256 against

@@ -236,6 +236,9 @@ const char *parma_verb_name (enum parma_verb v);
 int decide (struct parma_globals *g, const struct parma_request *req, parma_error_t *err);
 /* Appends a "deny" line for a denial found outside decide() (best effort). */
 void parma_audit_denial (const struct parma_globals *g, enum parma_verb verb, const char *why);
+/* Opens the audit log for appending, making its directory on the first
+   call of a boot (decide.c). */
+int parma_audit_log_open (const char *path, parma_error_t *err);
 /* The verb enum of a command name ("version" for --version). */
 enum parma_verb parma_verb_from_name (const char *name);
 

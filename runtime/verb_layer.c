@@ -101,26 +101,6 @@ parma_find_layer_command (const char *name)
 
 /* ---- audit lines (the format decide() writes) ---- */
 
-static int
-open_audit_log (const char *path, parma_error_t *err)
-{
-  int fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd >= 0 || errno != ENOENT)
-    return fd >= 0 ? fd : parma_error_make (err, errno, "audit log `%s`", path);
-  cleanup_free char *dir = xstrdup (path);
-  char *slash = strrchr (dir, '/');
-  if (slash == NULL || slash == dir)
-    return parma_error_make (err, ENOENT, "audit log `%s`", path);
-  *slash = '\0';
-  cleanup_close int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  cleanup_close int dfd = rootfd < 0 ? -1 : safe_mkdirat_p (rootfd, dir + 1, 0700, err);
-  if (dfd < 0)
-    return err && *err ? parma_error_wrap (err, "audit log `%s`", path)
-                       : parma_error_make (err, errno, "audit log `%s`", path);
-  fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  return fd >= 0 ? fd : parma_error_make (err, errno, "audit log `%s`", path);
-}
-
 struct layer_call
 {
   struct parma_globals *g;
@@ -152,7 +132,7 @@ audit (const struct layer_call *c, const char *decision, const char *reason, par
   if (line == NULL)
     return parma_error_make (err, ENOMEM, "audit record");
   cleanup_free char *text = xasprintf ("%s\n", line);
-  cleanup_close int fd = open_audit_log (cfg->audit_log, err);
+  cleanup_close int fd = parma_audit_log_open (cfg->audit_log, err);
   if (fd < 0)
     return -1;
   if (write_all_fd (fd, text, strlen (text), err) < 0)
