@@ -635,15 +635,29 @@ policy_owner_token_verify (const struct policy_owner_keys *keys, const char *tok
 
 int
 policy_owner_report_data (const uint8_t policy_sha256[32], const uint8_t boot[32],
-                          const uint8_t challenge[32], uint8_t out[64], parma_error_t *err)
+                          const uint8_t challenge[32], const struct policy_owner_binding *b,
+                          uint8_t out[64], parma_error_t *err)
 {
-  static const char tag[] = "parma-owner-challenge-v1";
-  uint8_t msg[sizeof tag - 1 + 96];
+  static const char tag[] = "parma-owner-challenge-v2";
+  uint8_t msg[sizeof tag - 1 + 128] = { 0 };
   memcpy (msg, tag, sizeof tag - 1);
   memcpy (msg + sizeof tag - 1, policy_sha256, 32);
   memcpy (msg + sizeof tag - 1 + 32, boot, 32);
   memcpy (msg + sizeof tag - 1 + 64, challenge, 32);
   unsigned int n = 0;
+  if (b)
+    {
+      /* Both strings are NUL-free, so 0x00 separates them unambiguously. */
+      EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+      int ok = ctx && EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL)
+               && EVP_DigestUpdate (ctx, b->container, strlen (b->container) + 1)
+               && EVP_DigestUpdate (ctx, b->entry, strlen (b->entry) + 1)
+               && EVP_DigestUpdate (ctx, b->instance, 32)
+               && EVP_DigestFinal_ex (ctx, msg + sizeof tag - 1 + 96, &n) && n == 32;
+      EVP_MD_CTX_free (ctx);
+      if (!ok)
+        return parma_error_make (err, EIO, "SHA-256 of the challenge binding failed");
+    }
   if (!EVP_Digest (msg, sizeof msg, out, &n, EVP_sha512 (), NULL) || n != 64)
     return parma_error_make (err, EIO, "SHA-512 of the challenge report data failed");
   return 0;

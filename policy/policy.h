@@ -263,10 +263,22 @@ int policy_owner_token_parse (const char *token, struct policy_owner_token *out,
    not check the challenge, boot, expiry or target: the caller does. */
 int policy_owner_token_verify (const struct policy_owner_keys *keys, const char *token,
                                struct policy_owner_token *out, parma_error_t *err);
+/* The container instance a challenge is bound to (exec, signal,
+   checkpoint): its id, the policy entry name it was admitted as, and
+   `instance`, the SHA-256 of its admission record (new per admission). */
+struct policy_owner_binding
+{
+  const char *container;
+  const char *entry;
+  uint8_t instance[32];
+};
 /* REPORT_DATA of an owner challenge report:
-   SHA-512("parma-owner-challenge-v1" || policy_sha256 || boot || challenge). */
+   SHA-512("parma-owner-challenge-v2" || policy_sha256 || boot || challenge
+           || binding), binding = 32 zero bytes when `b` is NULL (unbound),
+   else SHA-256(container || 0x00 || entry || 0x00 || instance). */
 int policy_owner_report_data (const uint8_t policy_sha256[32], const uint8_t boot[32],
-                              const uint8_t challenge[32], uint8_t out[64], parma_error_t *err);
+                              const uint8_t challenge[32], const struct policy_owner_binding *b,
+                              uint8_t out[64], parma_error_t *err);
 /* Appends the containers of an owner fragment {"containers": [...]} to a
    fully loaded policy (before policy_image_build); the hash is unchanged. */
 int policy_owner_append_fragment (struct policy *p, const char *doc, size_t len,

@@ -23,6 +23,7 @@
 
 #include "common/cleanup.h"
 #include "common/io.h"
+#include "common/sha256.h"
 #include "common/xalloc.h"
 #include "runtime/owner.h"
 #include "runtime/runtime.h"
@@ -93,6 +94,12 @@ take_call_token_at_start (void)
   if (v)
     call_token = xstrdup (v);
   unsetenv (PARMA_OWNER_TOKEN_ENV);
+}
+
+bool
+parma_owner_has_call_token (void)
+{
+  return call_token != NULL;
 }
 
 char *
@@ -199,6 +206,30 @@ parma_owner_pinned (const struct parma_globals *g, struct policy_owner_keys **ke
   return 0;
 }
 
+int
+parma_owner_instance (const struct parma_globals *g, const char *id, uint8_t instance[32],
+                      char **entry, parma_error_t *err)
+{
+  struct parma_state st;
+  if (parma_state_open (g, id, STATE_LOOKUP, &st, err) < 0)
+    return -1;
+  cleanup_free char *buf = NULL;
+  size_t len = 0;
+  int r = 0;
+  const char *colon = st.policy_entry ? strchr (st.policy_entry, ':') : NULL;
+  if (!st.admitted || st.id_fd < 0)
+    r = parma_error_make (err, 0, "owner: parma-runc never admitted container `%s`", id);
+  else if (read_file_at (st.id_fd, "admission.json", 1u << 20, &buf, &len, err) < 0)
+    r = parma_error_wrap (err, "owner: admission record of `%s`", id);
+  else
+    {
+      parma_sha256 (buf, len, instance);
+      *entry = xstrdup (colon ? colon + 1 : st.policy_entry ? st.policy_entry : "");
+    }
+  parma_state_close (&st);
+  return r;
+}
+
 /* ---- accepting a token ---- */
 
 static int
@@ -235,11 +266,48 @@ check_target (const struct policy_owner_token *tok, const struct parma_owner_tar
   return 0;
 }
 
-/* Under the lock: the challenge must be outstanding, of this boot and
-   young enough; then it moves to used/ (one rename, never twice). */
+/* A challenge issued for a container is spent only on that container as
+   it was admitted then: the host may delete it and create another under
+   the same id, but not with the same admission record (`instance`).  A
+   fragment, which names no container, takes an unbound challenge. */
 static int
-consume_challenge (int ofd, const struct policy_owner_token *tok, const uint8_t boot[32],
-                   const char *what, parma_error_t *err)
+check_binding (const struct parma_globals *g, json_t *rec, const struct parma_owner_target *t,
+               const char *hex, parma_error_t *err)
+{
+  const char *container = json_string_value (json_object_get (rec, "container"));
+  const char *want = json_string_value (json_object_get (rec, "instance"));
+  if (t->container == NULL)
+    return container == NULL ? 0
+                             : parma_error_make (err, 0, "owner: challenge %.16s... was issued for "
+                                                         "container `%s`, not for a fragment",
+                                                 hex, container);
+  if (container == NULL)
+    return parma_error_make (err, 0, "owner: challenge %.16s... is not bound to a container "
+                                     "(issue it with `owner-challenge %s`)",
+                             hex, t->container);
+  if (strcmp (container, t->container) != 0)
+    return parma_error_make (err, 0, "owner: challenge %.16s... was issued for container `%s`, "
+                                     "not `%s`",
+                             hex, container, t->container);
+  uint8_t now[32];
+  cleanup_free char *entry = NULL;
+  if (parma_owner_instance (g, t->container, now, &entry, err) < 0)
+    return -1;
+  cleanup_free char *now_hex = hex_encode (now, 32);
+  if (want == NULL || strlen (want) != 64 || CRYPTO_memcmp (want, now_hex, 64) != 0)
+    return parma_error_make (err, 0, "owner: container %s is not the instance the challenge was "
+                                     "issued for (re-created since)",
+                             t->container);
+  return 0;
+}
+
+/* Under the lock: the challenge must be outstanding, of this boot, young
+   enough and (check_binding) for this container instance; then it moves
+   to used/ (one rename, never twice). */
+static int
+consume_challenge (const struct parma_globals *g, int ofd, const struct policy_owner_token *tok,
+                   const struct parma_owner_target *t, const uint8_t boot[32], const char *what,
+                   parma_error_t *err)
 {
   cleanup_free char *hex = hex_encode (tok->challenge, 32);
   cleanup_free char *name = xasprintf ("challenges/%s.json", hex);
@@ -264,13 +332,17 @@ consume_challenge (int ofd, const struct policy_owner_token *tok, const uint8_t 
   json_int_t issued = rec ? json_integer_value (json_object_get (rec, "issued")) : 0;
   cleanup_free char *bhex = hex_encode (boot, 32);
   bool same_boot = rboot && strlen (rboot) == 64 && CRYPTO_memcmp (rboot, bhex, 64) == 0;
-  json_decref (rec);
+  int r = 0;
   if (!same_boot)
-    return parma_error_make (err, 0, "owner: challenge %.16s... is from another boot", hex);
-  if ((int64_t) time (NULL) > (int64_t) issued + PARMA_OWNER_CHALLENGE_TTL)
-    return parma_error_make (err, 0, "owner: challenge %.16s... expired (unused for more than "
-                                     "%d s)",
-                             hex, PARMA_OWNER_CHALLENGE_TTL);
+    r = parma_error_make (err, 0, "owner: challenge %.16s... is from another boot", hex);
+  else if ((int64_t) time (NULL) > (int64_t) issued + PARMA_OWNER_CHALLENGE_TTL)
+    r = parma_error_make (err, 0, "owner: challenge %.16s... expired (unused for more than %d s)",
+                          hex, PARMA_OWNER_CHALLENGE_TTL);
+  else
+    r = check_binding (g, rec, t, hex, err);
+  json_decref (rec);
+  if (r < 0)
+    return -1;
   if (renameat2 (ofd, name, ofd, used, RENAME_NOREPLACE) < 0)
     return parma_error_make (err, errno, "owner: consuming challenge %.16s...", hex);
   /* What the challenge was spent on, for people (the rename is the fact). */
@@ -330,7 +402,7 @@ parma_owner_authorize (const struct parma_globals *g, const char *verb, const ch
       int ofd = locked_owner_fd;
       if (ofd < 0)
         ofd = own_fd = parma_owner_lock (g, &lock_fd, err);
-      r = ofd < 0 ? -1 : consume_challenge (ofd, &tok, boot, what, err);
+      r = ofd < 0 ? -1 : consume_challenge (g, ofd, &tok, t, boot, what, err);
       /* Logged before the delegate runs; a decision that cannot be
          logged is not taken. */
       if (r == 0)

@@ -5,7 +5,11 @@
 
    Trusted state, <state_dir>/.owner/ (mode 0700, root-only tmpfs):
      lock                      flock'ed while a challenge is issued or consumed
-     challenges/<hex>.json     an outstanding challenge {"boot", "issued"}
+     challenges/<hex>.json     an outstanding challenge {"boot", "issued"},
+                               plus {"container", "instance", "policy_entry"}
+                               when issued for one container (exec,
+                               signal, checkpoint need that; a fragment
+                               needs a challenge without)
      used/<hex>                a consumed challenge (what it authorized)
      fragments/<seq>-<sha>.json  owner fragments loaded this boot, in order;
                                .pinned/policy.img is rebuilt from
@@ -43,6 +47,10 @@ int parma_owner_take_env_flags (struct cli_strings *env, char **token, parma_err
    delegate ever sees it); NULL when unset or already taken.  Caller
    frees. */
 char *parma_owner_take_call_token (void);
+/* True while a call token is waiting: such a call holds the id's lock from
+   the instance check until runc runs, so a delete and re-create of the id
+   cannot slip in between. */
+bool parma_owner_has_call_token (void);
 
 /* What the token must name. */
 struct parma_owner_target
@@ -71,6 +79,12 @@ int parma_owner_lock (const struct parma_globals *g, int *lock_fd, parma_error_t
    denial "owner: the policy has no owner_keys". */
 int parma_owner_pinned (const struct parma_globals *g, struct policy_owner_keys **keys,
                         uint8_t boot[32], parma_error_t *err);
+/* The admission identity of container `id` under g->root: `instance` =
+   SHA-256 of its admission record (written anew by every create, run and
+   restore, with a fresh sealed-bundle nonce), *entry = the policy entry
+   name it was admitted as (owned).  Not admitted: a denial (status 0). */
+int parma_owner_instance (const struct parma_globals *g, const char *id, uint8_t instance[32],
+                          char **entry, parma_error_t *err);
 /* Appends an owner line to the audit log (fail closed: < 0 if it cannot). */
 int parma_owner_audit (const struct parma_globals *g, const char *verb, const char *id,
                        const char *decision, const char *key, const char *detail,

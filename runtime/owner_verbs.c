@@ -42,9 +42,11 @@ static int verb_owner_fragment (struct parma_globals *g, int argc, char **argv,
 static const struct cli_command cmd_owner_challenge = {
   .name = "owner-challenge",
   .summary = "issue a single-use owner challenge in an attestation report (parma only)",
-  .args_usage = "",
-  .description = "Prints one JSON object: the challenge, this boot's nonce, the policy hash and\n"
-                 "an SNP report whose REPORT_DATA binds them (see parma-runc(8)).",
+  .args_usage = "[<container-id>]",
+  .description = "Prints one JSON object: the challenge, this boot's nonce, the policy hash, for\n"
+                 "<container-id> its admission instance and policy entry, and an SNP report\n"
+                 "whose REPORT_DATA binds them (see parma-runc(8)).  exec, signal and checkpoint\n"
+                 "tokens need a challenge issued for their container; fragments one without.",
 };
 
 static const struct cli_command cmd_owner_fragment = {
@@ -91,35 +93,18 @@ ensure_pinned (struct parma_globals *g, uint8_t sha[32], parma_error_t *err)
 
 /* ---- owner-challenge ---- */
 
+/* From the configured backend, as pinning does (the same device or
+   configfs-tsm path), with the chain for the owner. */
 static int
 fetch_report (const struct parma_globals *g, const uint8_t rd[64], struct snp_fetch_result *res,
               parma_error_t *err)
 {
-  const struct parma_config *c = g->config;
-  cleanup_free char *sim_dir = xasprintf ("%s/.snp-sim", c->state_dir);
-  cleanup_free uint8_t *host = NULL;
-  size_t host_len = 0;
-  struct snp_source src = { .backend = SNP_BACKEND_SEV_GUEST, .want_certs = true };
-  switch (c->attestation)
-    {
-    case PARMA_ATTEST_SEV_GUEST:
-      break;
-    case PARMA_ATTEST_TSM:
-      src.backend = SNP_BACKEND_TSM;
-      break;
-    case PARMA_ATTEST_SIM:
-      src.backend = SNP_BACKEND_SIM;
-      src.sim_dir = sim_dir;
-      if (c->sim_host_data)
-        {
-          if (hex_decode (c->sim_host_data, &host, &host_len, err) < 0
-              || host_len != SNP_HOST_DATA_SIZE)
-            return parma_error_make (err, EINVAL, "attestation.sim_host_data: not 32 bytes hex");
-          src.sim_host_data = host;
-        }
-      break;
-    }
-  return snp_fetch_report (&src, rd, res, err);
+  struct parma_attestation_source s;
+  if (parma_attestation_source (g->config, true, &s, err) < 0)
+    return -1;
+  int r = snp_fetch_report (&s.src, rd, res, err);
+  parma_attestation_source_release (&s);
+  return r;
 }
 
 /* Drops challenges unused for longer than the TTL; counts the rest. */
@@ -161,8 +146,8 @@ sweep_challenges (int ofd, size_t *outstanding, parma_error_t *err)
 }
 
 static int
-record_challenge (const struct parma_globals *g, const char *hex, const char *boot_hex,
-                  int64_t now, parma_error_t *err)
+record_challenge (const struct parma_globals *g, const char *hex, json_t *rec_doc,
+                  parma_error_t *err)
 {
   cleanup_close int lock_fd = -1;
   cleanup_close int ofd = parma_owner_lock (g, &lock_fd, err);
@@ -175,8 +160,9 @@ record_challenge (const struct parma_globals *g, const char *hex, const char *bo
   if (outstanding >= PARMA_OWNER_MAX_OUTSTANDING)
     return parma_error_make (err, 0, "owner: %d challenges are outstanding; retry after %d s",
                              PARMA_OWNER_MAX_OUTSTANDING, PARMA_OWNER_CHALLENGE_TTL);
-  cleanup_free char *rec
-      = xasprintf ("{\"boot\":\"%s\",\"issued\":%lld}", boot_hex, (long long) now);
+  cleanup_free char *rec = json_dumps (rec_doc, JSON_COMPACT | JSON_SORT_KEYS);
+  if (rec == NULL)
+    return parma_error_make (err, EINVAL, "owner: challenge record: not valid UTF-8");
   cleanup_free char *name = xasprintf ("%s.json", hex);
   cleanup_close int cfd = openat (ofd, "challenges", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (cfd < 0)
@@ -208,16 +194,23 @@ verb_owner_challenge (struct parma_globals *g, int argc, char **argv, parma_erro
   int r = parma_parse_verb (g, &cmd_owner_challenge, NULL, argc, argv, &args, &n_args, err);
   if (r != CLI_PARSED)
     return r == CLI_HELP ? 0 : r;
-  if (parma_check_args (g, &cmd_owner_challenge, n_args, 0, ARGS_EXACT, err) < 0
-      || parma_prepare (g, err) < 0)
+  if (parma_check_args (g, &cmd_owner_challenge, n_args, 1, ARGS_MAX, err) < 0
+      || (n_args == 1 && parma_check_id (args[0], err) < 0) || parma_prepare (g, err) < 0)
     return -1;
   uint8_t sha[32], boot[32], ch[32], rd[64];
   cleanup_owner_keys struct policy_owner_keys *keys = NULL;
   if (ensure_pinned (g, sha, err) < 0 || parma_owner_pinned (g, &keys, boot, err) < 0)
     return -1;
+  /* Bound to the container as admitted now: a later re-create under the
+     same id is another instance, which this challenge cannot authorize. */
+  struct policy_owner_binding bind = { .container = n_args ? args[0] : NULL };
+  cleanup_free char *entry = NULL;
+  if (bind.container && parma_owner_instance (g, bind.container, bind.instance, &entry, err) < 0)
+    return parma_error_wrap (err, "denied");
+  bind.entry = entry;
   if (getrandom (ch, sizeof ch, 0) != (ssize_t) sizeof ch)
     return parma_error_make (err, errno, "owner: challenge randomness");
-  if (policy_owner_report_data (sha, boot, ch, rd, err) < 0)
+  if (policy_owner_report_data (sha, boot, ch, bind.container ? &bind : NULL, rd, err) < 0)
     return -1;
   struct snp_fetch_result res = { 0 };
   if (fetch_report (g, rd, &res, err) < 0)
@@ -231,9 +224,24 @@ verb_owner_challenge (struct parma_globals *g, int argc, char **argv, parma_erro
     parma_warn ("%s: %s", g->prog, SNP_SIMULATOR_NOTICE);
   snp_fetch_result_release (&res);
   int64_t now = (int64_t) time (NULL);
-  cleanup_free char *detail = xasprintf ("challenge %s", hex);
-  if (record_challenge (g, hex, boot_hex, now, err) < 0
-      || parma_owner_audit (g, "owner-challenge", NULL, "issued", NULL, detail, err) < 0)
+  cleanup_free char *inst = bind.container ? hex_encode (bind.instance, 32) : NULL;
+  cleanup_free char *detail
+      = bind.container ? xasprintf ("challenge %s for instance %s (entry `%s`)", hex, inst, entry)
+                       : xasprintf ("challenge %s", hex);
+  json_t *rec = json_pack ("{s:s, s:I}", "boot", boot_hex, "issued", (json_int_t) now);
+  if (rec && bind.container
+      && json_object_update_new (rec, json_pack ("{s:s, s:s, s:s}", "container", bind.container,
+                                                 "instance", inst, "policy_entry", entry))
+             < 0)
+    {
+      json_decref (rec);
+      rec = NULL; /* never record as unbound what the report binds */
+    }
+  r = rec ? record_challenge (g, hex, rec, err)
+          : parma_error_make (err, EINVAL, "owner: challenge record: not valid UTF-8");
+  json_decref (rec);
+  if (r < 0
+      || parma_owner_audit (g, "owner-challenge", bind.container, "issued", NULL, detail, err) < 0)
     return -1;
   json_t *j = json_pack ("{s:s, s:s, s:s, s:I, s:I, s:b, s:s}", "challenge", hex, "boot", boot_hex,
                          "policy_sha256", sha_hex, "issued", (json_int_t) now, "expires",
@@ -241,6 +249,14 @@ verb_owner_challenge (struct parma_globals *g, int argc, char **argv, parma_erro
                          "report", report);
   if (j && chain)
     json_object_set_new (j, "chain", json_string (chain));
+  if (j && bind.container
+      && json_object_update_new (j, json_pack ("{s:s, s:s, s:s}", "container", bind.container,
+                                               "instance", inst, "policy_entry", entry))
+             < 0)
+    {
+      json_decref (j);
+      j = NULL;
+    }
   cleanup_free char *out = j ? json_dumps (j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
   json_decref (j);
   if (out == NULL)

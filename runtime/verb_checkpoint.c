@@ -8,6 +8,7 @@
 #include "common/oci.h"
 #include "common/xalloc.h"
 #include "runtime/bundle.h"
+#include "runtime/owner.h"
 #include "runtime/runtime.h"
 #include "runtime/state.h"
 #include "runtime/verb_simple.h"
@@ -128,7 +129,8 @@ verb_checkpoint (struct parma_globals *g, int argc, char **argv, parma_error_t *
   if (r == CLI_PARSED)
     {
       struct parma_request req = { .verb = VERB_CHECKPOINT, .id = g->id, .checkpoint = &o };
-      r = parma_simple_verb (g, &req, &cmd_checkpoint, &o, NULL, 0, STATE_LOOKUP, false, err);
+      enum parma_state_mode mode = parma_owner_has_call_token () ? STATE_LOCK : STATE_LOOKUP;
+      r = parma_simple_verb (g, &req, &cmd_checkpoint, &o, NULL, 0, mode, false, err);
     }
   free (o.empty_ns.v);
   return r == CLI_HELP ? 0 : r;

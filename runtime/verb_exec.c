@@ -123,7 +123,7 @@ verb_exec (struct parma_globals *g, int argc, char **argv, parma_error_t *err)
       if (read_process (g, &o, &req, &st, &process, &doc, &doc_len, &owner_token, err) < 0)
         goto out;
     }
-  else if (parma_state_open (g, g->id, STATE_LOOKUP, &st, err) < 0)
+  else if (parma_state_open (g, g->id, owner_token ? STATE_LOCK : STATE_LOOKUP, &st, err) < 0)
     goto out;
   req.owner_token = owner_token;
   if (parma_decide_and_seal (g, &req, &st, "process", doc, doc_len, &sealed, err) < 0)

@@ -11,6 +11,7 @@
 #include "common/cleanup.h"
 #include "common/io.h"
 #include "common/xalloc.h"
+#include "runtime/owner.h"
 #include "runtime/runtime.h"
 #include "runtime/verb_simple.h"
 
@@ -89,5 +90,6 @@ verb_kill (struct parma_globals *g, int argc, char **argv, parma_error_t *err)
     return -1;
   cleanup_free char *num = xasprintf ("%d", req.signo);
   const char *extra[] = { num };
-  return parma_simple_verb (g, &req, &cmd_kill, &o, extra, 1, STATE_LOOKUP, false, err);
+  enum parma_state_mode mode = parma_owner_has_call_token () ? STATE_LOCK : STATE_LOOKUP;
+  return parma_simple_verb (g, &req, &cmd_kill, &o, extra, 1, mode, false, err);
 }

@@ -113,6 +113,8 @@ struct challenge
   json_t *doc;
   uint8_t challenge[32], boot[32], policy_sha256[32];
   const char *report_hex, *chain;
+  bool bound; /* issued for one container instance (owner-challenge ID) */
+  struct policy_owner_binding bind;
 };
 
 static int
@@ -147,6 +149,18 @@ load_challenge (const char *path, struct challenge *c, parma_error_t *err)
       || get_hex (c->doc, "boot", c->boot, err) < 0
       || get_hex (c->doc, "policy_sha256", c->policy_sha256, err) < 0)
     return -1;
+  json_t *container = json_object_get (c->doc, "container");
+  if (container)
+    {
+      c->bind.container = json_string_value (container);
+      c->bind.entry = json_string_value (json_object_get (c->doc, "policy_entry"));
+      if (c->bind.container == NULL || c->bind.entry == NULL)
+        return parma_error_make (err, EINVAL, "challenge: container and policy_entry must be "
+                                              "strings");
+      if (get_hex (c->doc, "instance", c->bind.instance, err) < 0)
+        return -1;
+      c->bound = true;
+    }
   c->report_hex = json_string_value (json_object_get (c->doc, "report"));
   c->chain = json_string_value (json_object_get (c->doc, "chain"));
   return 0;
@@ -166,7 +180,9 @@ check_report (const struct challenge *c, const uint8_t *policy_sha, const char *
       < 0)
     return parma_error_wrap (err, "challenge.report");
   uint8_t want_rd[64];
-  if (policy_owner_report_data (policy_sha, c->boot, c->challenge, want_rd, err) < 0)
+  if (policy_owner_report_data (policy_sha, c->boot, c->challenge, c->bound ? &c->bind : NULL,
+                                want_rd, err)
+      < 0)
     return -1;
   struct snp_certs *certs = snp_certs_new ();
   if (snp_certs_add_buf (certs, (const uint8_t *) c->chain, strlen (c->chain), err) < 0)
@@ -233,9 +249,15 @@ owner_verify_challenge (int argc, char **argv, parma_error_t *err)
   if (r == 0)
     {
       cleanup_free char *ch = hex_encode (c.challenge, 32), *boot = hex_encode (c.boot, 32);
-      printf ("challenge: %s\nboot: %s\nverify-challenge: OK: the report binds this challenge, "
-              "boot and policy\n",
-              ch, boot);
+      printf ("challenge: %s\nboot: %s\n", ch, boot);
+      if (c.bound)
+        {
+          cleanup_free char *inst = hex_encode (c.bind.instance, 32);
+          printf ("container: %s\npolicy_entry: %s\ninstance: %s\n", c.bind.container,
+                  c.bind.entry, inst);
+        }
+      printf ("verify-challenge: OK: the report binds this challenge, boot, policy%s\n",
+              c.bound ? " and container instance" : " (no container: fragments only)");
     }
   json_decref (c.doc);
   return r;
@@ -324,9 +346,23 @@ fill_token (const struct sign_args *a, const struct challenge *c, struct policy_
     return parma_error_make (err, EINVAL, "owner sign: --ttl: 1..86400 seconds");
   if (a->expires == NULL)
     t->expires = (int64_t) time (NULL) + ttl;
-  if (t->op != POLICY_OWNER_FRAGMENT && a->container == NULL)
+  /* The guest spends a challenge bound to a container instance only on
+     that instance, and an unbound one only on a fragment. */
+  const char *container = a->container ? a->container : c->bound ? c->bind.container : NULL;
+  if (t->op == POLICY_OWNER_FRAGMENT && c->bound)
+    return parma_error_make (err, EINVAL, "owner sign: --op fragment needs a challenge issued "
+                                          "without a container");
+  if (t->op != POLICY_OWNER_FRAGMENT && container == NULL)
     return parma_error_make (err, EINVAL, "owner sign: --op %s needs --container", a->op);
-  t->container = t->op != POLICY_OWNER_FRAGMENT ? xstrdup (a->container) : NULL;
+  if (t->op != POLICY_OWNER_FRAGMENT && c->bound && strcmp (container, c->bind.container) != 0)
+    return parma_error_make (err, EINVAL, "owner sign: --container `%s`: the challenge was issued "
+                                          "for container `%s`",
+                             container, c->bind.container);
+  if (t->op != POLICY_OWNER_FRAGMENT && !c->bound)
+    fprintf (stderr, "parma-policy: WARNING: the challenge is not bound to a container; the guest "
+                     "refuses it for --op %s (issue it with `parma-runc owner-challenge ID`)\n",
+             a->op);
+  t->container = t->op != POLICY_OWNER_FRAGMENT ? xstrdup (container) : NULL;
   switch (t->op)
     {
     case POLICY_OWNER_EXEC:

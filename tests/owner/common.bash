@@ -12,7 +12,9 @@
 #                    edited by JQ, its $HASH, and a config with real runc as
 #                    delegate (the first call of the "boot" pins it)
 #   ow_quiet CMD...  CMD with stdio off a pipe (runc create keeps it)
-#   ow_challenge F   parma-runc owner-challenge > F
+#   ow_challenge F [ID]
+#                    parma-runc --root $ROOT owner-challenge [ID] > F
+#                    (ID: bound to that container as admitted now)
 #   ow_sign ARGS...  parma-policy owner sign ARGS... (prints the token)
 #   ow_outstanding   number of outstanding challenges in trusted state
 #   ow_refused NAME RE EXIT [ENV=V] ARGS...
@@ -70,7 +72,7 @@ ow_init() {
 
 # runc's container keeps inherited stdio open: never hand it a pipe
 ow_quiet() { "$@" </dev/null >/dev/null 2>"$RT/quiet.err" || { cat "$RT/quiet.err"; return 1; }; }
-ow_challenge() { "$PARMA" owner-challenge >"$1" 2>"$1.err"; }
+ow_challenge() { "$PARMA" --root "$ROOT" owner-challenge "${@:2}" >"$1" 2>"$1.err"; }
 ow_sign() { "$POLICY_BIN" owner sign "$@"; }
 ow_outstanding() { ls "$RT/state/.owner/challenges" 2>/dev/null | grep -c '\.json$'; }
 ow_marks() { [ -f "$MARKER" ] && grep -c . "$MARKER" || echo 0; }

@@ -22,18 +22,24 @@ relay() { # TOKEN [JQ]: the host's copy of the owner's process with the token ad
 ow_refused "unlisted sh -c without a token" "command" 255 exec --process "$RT/dbg.json" c1
 
 # ---- the challenge ----
-check "owner-challenge" ow_challenge "$RT/ch.json"
+check "owner-challenge c1" ow_challenge "$RT/ch.json" c1
 check_match "the simulator announces itself" "$(cat "$RT/ch.json.err")" "SIMULATOR"
 CH=$(jq -r .challenge "$RT/ch.json")
 check_match "challenge: 32 random bytes" "$CH" '^[0-9a-f]{64}$'
 check_eq "challenge recorded in trusted state" "$(ow_outstanding)" 1
 check_eq "challenge states the pinned policy" "$(jq -r .policy_sha256 "$RT/ch.json")" "$HASH"
 check_eq "challenge states this boot" "$(jq -r .boot "$RT/ch.json")" "$(jq -r .boot_nonce "$RT/state/.pinned/attest.json")"
+check_eq "challenge names the container and the entry it was admitted as" \
+  "$(jq -r '.container + " " + .policy_entry' "$RT/ch.json")" "c1 $(jq -r '.containers[0].name' "$RT/policy.json")"
+INST=$(sha256sum "$(find "$RT/state" -path '*/c1/admission.json')" | cut -d' ' -f1)
+check_eq "instance = SHA-256 of c1's admission record (sha256sum)" "$(jq -r .instance "$RT/ch.json")" "$INST"
 ARK=$(find "$RT/state/.snp-sim" -name ark.pem | head -n1)
 check "owner verifies the report (chain, HOST_DATA, REPORT_DATA)" \
   "$POLICY_BIN" owner verify-challenge "$RT/ch.json" --policy "$RT/policy.json" --simulator-ark "$ARK"
-# REPORT_DATA = SHA-512("parma-owner-challenge-v1" || policy || boot || challenge)
-rd=$( (printf 'parma-owner-challenge-v1'; echo -n "$HASH$(jq -r .boot "$RT/ch.json")$CH" | xxd -r -p) | sha512sum | cut -d' ' -f1)
+# REPORT_DATA = SHA-512("parma-owner-challenge-v2" || policy || boot || challenge || binding),
+# binding = SHA-256(container 0x00 entry 0x00 instance)
+bind=$( (printf '%s\0%s\0' c1 "$(jq -r .policy_entry "$RT/ch.json")"; echo -n "$INST" | xxd -r -p) | sha256sum | cut -d' ' -f1)
+rd=$( (printf 'parma-owner-challenge-v2'; echo -n "$HASH$(jq -r .boot "$RT/ch.json")$CH$bind" | xxd -r -p) | sha512sum | cut -d' ' -f1)
 jq -r .report "$RT/ch.json" | xxd -r -p >"$RT/report.bin"
 check_match "report_data binds the challenge (recomputed with sha512sum)" \
   "$("$PARMA_BUILD/parma-snp" show "$RT/report.bin")" "report_data: $rd"
@@ -45,6 +51,13 @@ check_fails "verify-challenge refuses a challenge the report does not bind" \
   "$POLICY_BIN" owner verify-challenge "$RT/ch-forged.json" --policy "$RT/policy.json" --simulator-ark "$ARK"
 check_fails "verify-challenge refuses another policy" \
   "$POLICY_BIN" owner verify-challenge "$RT/ch.json" --policy "$RT/base.json" --simulator-ark "$ARK"
+out=$("$POLICY_BIN" owner verify-challenge "$RT/ch.json" --policy "$RT/policy.json" --simulator-ark "$ARK" 2>/dev/null)
+check_match "verify-challenge shows the owner which workload" "$out" "container: c1.*policy_entry: "
+for f in '.container = "c2"' '.policy_entry = "other"' ".instance = \"$(printf '%064d' 2)\"" 'del(.container, .instance, .policy_entry)'; do
+  jq "$f" "$RT/ch.json" >"$RT/ch-edit.json"
+  check_fails "verify-challenge refuses an edited binding ($f)" \
+    "$POLICY_BIN" owner verify-challenge "$RT/ch-edit.json" --policy "$RT/policy.json" --simulator-ark "$ARK"
+done
 
 K=$RT/keys
 sign_exec() { ow_sign --key "$K/alice.key" --key-id alice --challenge "$RT/ch.json" --op exec "$@"; }
@@ -57,7 +70,10 @@ check_match "inspect shows what was signed" "$("$POLICY_BIN" owner inspect "$TOK
 
 # ---- negatives: each denied, nothing run, the challenge still usable ----
 x() { ow_refused "$1" "$2" 255 exec --process "$RT/ok/relay.json" c1; }
-relay "$(sign_exec --container c2 --process "$RT/dbg.json")"
+check_fails "sign refuses --container other than the challenge's" \
+  sign_exec --container c2 --process "$RT/dbg.json"
+jq '.container = "c2"' "$RT/ch.json" >"$RT/ch-c2.json"
+relay "$(sign_exec --container c2 --process "$RT/dbg.json" --challenge "$RT/ch-c2.json")"
 x "token for another container" "owner: token is for container .c2., not .c1."
 jq '.args = ["/bin/sh", "-c", "echo other >>/tmp/marker"]' "$RT/p.json" >"$RT/other.json"
 relay "$(sign_exec --container c1 --process "$RT/other.json")"
@@ -131,7 +147,7 @@ x "a new token on the spent challenge" "already used \(replay\)"
 check_eq "still exactly once" "$(ow_marks)" 1
 
 # ---- concurrent relays of one token: exactly one runs ----
-check "challenge for the race" ow_challenge "$RT/ch-race.json"
+check "challenge for the race" ow_challenge "$RT/ch-race.json" c1
 relay "$(ow_sign --key "$K/alice.key" --key-id alice --challenge "$RT/ch-race.json" --op exec --container c1 --process "$RT/dbg.json")"
 for i in 1 2 3 4; do
   "$PARMA" --root "$ROOT" exec --process "$RT/ok/relay.json" c1 >/dev/null 2>"$RT/race.$i" &
@@ -141,10 +157,30 @@ check_eq "four concurrent relays of one token: it ran once more" "$(ow_marks)" 2
 check_eq "three of them were told it was a replay" "$(cat "$RT"/race.* | grep -c 'already used (replay)')" 3
 
 # ---- the --env form (exec ID ARGS) carries the token the same way ----
-check "second challenge" ow_challenge "$RT/ch2.json"
+check "second challenge" ow_challenge "$RT/ch2.json" c1
 TOK2=$(ow_sign --key "$K/alice.key" --key-id alice --challenge "$RT/ch2.json" --op exec --container c1 --process "$RT/other.json")
 ow_refused "--env token, other command than signed" "owner: the process differs" 255 \
   exec --env "PARMA_OWNER_TOKEN=$TOK2" c1 /bin/sh -c 'echo ran >>/tmp/marker'
+
+# ---- exec needs a challenge bound to its container instance ----
+check "an unbound challenge" ow_challenge "$RT/ch-unbound.json"
+check_eq "it names no container" "$(jq -r .container "$RT/ch-unbound.json")" null
+relay "$(sign_exec --container c1 --process "$RT/dbg.json" --challenge "$RT/ch-unbound.json" 2>/dev/null)"
+x "exec on an unbound challenge" "owner: challenge [0-9a-f]+\.\.\. is not bound to a container"
+out=$("$PARMA" --root "$ROOT" owner-challenge nosuch 2>&1 >/dev/null)
+check_match "no challenge for a container never admitted" "$out" "denied: owner: parma-runc never admitted container .nosuch."
+# The host deletes c1 after the owner approved, creates another c1 the
+# policy admits, and relays the token: another instance, refused.  The
+# challenge stays outstanding (denied tokens spend nothing) but can never be
+# spent: no admission record of c1 will hash to its instance again.
+check "challenge bound to this c1" ow_challenge "$RT/ch-inst.json" c1
+relay "$(sign_exec --container c1 --process "$RT/dbg.json" --challenge "$RT/ch-inst.json")"
+check "host deletes c1" rt delete --force c1
+check "host creates another c1 (admitted)" ow_quiet rt create -b "$B" c1
+check "and starts it" rt start c1
+check "the new c1 has another instance" test "$(sha256sum "$(find "$RT/state" -path '*/c1/admission.json')" | cut -d' ' -f1)" != "$(jq -r .instance "$RT/ch-inst.json")"
+x "relay to a re-created c1" "owner: container c1 is not the instance the challenge was issued for"
+check_eq "nothing ran in the new c1 (two marks, both from the race)" "$(ow_marks)" 2
 
 # ---- another boot: the tmpfs state is gone, the old token is worthless ----
 TOK3=$(ow_sign --key "$K/alice.key" --key-id alice --challenge "$RT/ch2.json" --op exec --container c1 --process "$RT/dbg.json")

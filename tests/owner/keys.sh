@@ -103,6 +103,15 @@ check_match "inspect --policy: another key's signature is bad" "$out" 'owner: ba
 check_fails "inspect: a truncated token" "$P" owner inspect "${tok%%.*}"
 check_fails "sign: --op exec needs --process" "$P" owner sign --key gen.key --key-id ops --challenge ch.json --op exec --container web
 check_fails "sign: unknown op" "$P" owner sign --key gen.key --key-id ops --challenge ch.json --op delete --container web
+jq --arg i "$(printf '%064x' 9)" '.container = "web" | .policy_entry = "web" | .instance = $i' ch.json >chb.json
+tb=$("$P" owner sign --key gen.key --key-id ops --challenge chb.json --op checkpoint)
+check_match "sign: the container comes from a bound challenge" "$("$P" owner inspect "$tb")" '"container": "web"'
+check_fails "sign: --container other than the challenge's" "$P" owner sign --key gen.key --key-id ops --challenge chb.json --op checkpoint --container db
+check_fails "sign: a fragment on a bound challenge" "$P" owner sign --key gen.key --key-id ops --challenge chb.json --op fragment --fragment proc.json
+jq 'del(.instance)' chb.json >chb-bad.json
+check_fails "sign: a bound challenge without its instance" "$P" owner sign --key gen.key --key-id ops --challenge chb-bad.json --op checkpoint
+out=$("$P" owner sign --key gen.key --key-id ops --challenge ch.json --op checkpoint --container web 2>&1 >/dev/null)
+check_match "sign warns about an unbound challenge for checkpoint" "$out" "not bound to a container"
 check_fails "sign: a challenge file without a challenge" sh -c "echo '{}' | '$P' owner sign --key gen.key --key-id ops --challenge - --op checkpoint --container web"
 
 done_testing

@@ -19,18 +19,23 @@ check "start" ow_quiet rt start c1
 
 # ---- signal ----
 ow_refused "kill -9 without a token" "signals" 1 kill c1 KILL
-check "owner-challenge" ow_challenge "$RT/ch.json"
+check "owner-challenge c1" ow_challenge "$RT/ch.json" c1
 T=$(ow_sign --key "$K/bob.key" --key-id bob --challenge "$RT/ch.json" --op signal --signal 9 --container c1)
 ow_refused "signal token used for another signal (even an allowed one)" \
   "owner: token is for signal 9, not 15" 1 "PARMA_OWNER_TOKEN=$T" kill c1 TERM
 ow_refused "signal token used with --all" "owner: token is for signal 9, not 9 --all" 1 \
   "PARMA_OWNER_TOKEN=$T" kill --all c1 KILL
-T9=$(ow_sign --key "$K/bob.key" --key-id bob --challenge "$RT/ch.json" --op signal --signal 9 --container c9)
+jq '.container = "c9"' "$RT/ch.json" >"$RT/ch-c9.json"
+T9=$(ow_sign --key "$K/bob.key" --key-id bob --challenge "$RT/ch-c9.json" --op signal --signal 9 --container c9)
 ow_refused "signal token for another container" "owner: token is for container .c9., not .c1." 1 \
   "PARMA_OWNER_TOKEN=$T9" kill c1 KILL
 TA=$(ow_sign --key "$K/alice.key" --key-id alice --challenge "$RT/ch.json" --op signal --signal 9 --container c1)
 ow_refused "signal signed by a key without signal" "owner: key \"alice\" may not authorize signal" 1 \
   "PARMA_OWNER_TOKEN=$TA" kill c1 KILL
+check "an unbound challenge" ow_challenge "$RT/ch-unbound.json"
+TU=$(ow_sign --key "$K/bob.key" --key-id bob --challenge "$RT/ch-unbound.json" --op signal --signal 9 --container c1 2>/dev/null)
+ow_refused "signal on an unbound challenge" "owner: challenge [0-9a-f]+\.\.\. is not bound to a container" 1 \
+  "PARMA_OWNER_TOKEN=$TU" kill c1 KILL
 check "container still running after the denials" running c1
 out=$(env "PARMA_OWNER_TOKEN=$T" "$PARMA" --root "$ROOT" kill c1 KILL 2>&1)
 check_eq "signed kill -9 is delivered ($out)" "$?" 0
@@ -44,7 +49,7 @@ CALLS=$RT/calls FAKE=$RT/fake-runc
 printf '#!/bin/sh\necho "$* token-in-env=$(env | grep -c PARMA_OWNER_TOKEN)" >>"%s"\nexit 0\n' "$CALLS" >"$FAKE" && chmod 0755 "$FAKE"
 ow_config "$FAKE" && : >"$CALLS"
 ow_refused "checkpoint without a token" "allow_checkpoint" 1 checkpoint --image-path "$RT/ok/img" c1
-check "owner-challenge (checkpoint)" ow_challenge "$RT/ch2.json"
+check "owner-challenge c1 (checkpoint)" ow_challenge "$RT/ch2.json" c1
 TB=$(ow_sign --key "$K/bob.key" --key-id bob --challenge "$RT/ch2.json" --op checkpoint --container c1)
 ow_refused "checkpoint signed by a key without checkpoint" "may not authorize checkpoint" 1 \
   "PARMA_OWNER_TOKEN=$TB" checkpoint --image-path "$RT/ok/img" c1
@@ -102,11 +107,20 @@ check_match "admitted by the fragment's entry" "$(grep '"verb":"create"' "$RT/au
 OW_PREFIX="owner-fragment: denied: " ow_refused "replayed fragment token" "already used \(replay\)" 1 \
   "PARMA_OWNER_TOKEN=$FT" "${F[@]}"
 check "the original container entry still admits" ow_quiet rt create -b "$B" c4
+check "a challenge bound to c4" ow_challenge "$RT/ch4.json" c4
+check_fails "sign refuses a fragment on a challenge bound to a container" ow_sign --key "$K/bob.key" \
+  --key-id bob --challenge "$RT/ch4.json" --op fragment --fragment "$RT/frag.json"
+jq 'del(.container, .instance, .policy_entry)' "$RT/ch4.json" >"$RT/ch4-stripped.json"
+FS=$(ow_sign --key "$K/bob.key" --key-id bob --challenge "$RT/ch4-stripped.json" --op fragment --fragment "$RT/frag.json")
+OW_PREFIX="owner-fragment: denied: " ow_refused "fragment on a challenge bound to a container" \
+  "owner: challenge [0-9a-f]+\.\.\. was issued for container .c4., not for a fragment" 1 \
+  "PARMA_OWNER_TOKEN=$FS" "${F[@]}"
 
 # ---- the verbs are parma's own: not in runc's help, documented in parma-runc(8) ----
 check_eq "runc's --help layout does not list them" "$("$PARMA" --help | grep -c owner)" 0
 check_match "help owner-challenge" "$("$PARMA" help owner-challenge)" "single-use owner challenge"
-check_fails "owner-challenge takes no argument" "$PARMA" owner-challenge extra
+check_fails "owner-challenge takes at most one argument" "$PARMA" owner-challenge c1 extra
+check_fails "owner-challenge refuses a bad container id" "$PARMA" owner-challenge ../x
 
 # ---- the host may ask for challenges, not fill guest memory with them ----
 n=$(ls "$RT/state/.owner/challenges" | grep -c json)

@@ -214,17 +214,35 @@ report_data_binds_all (void)
   memset (pol, 1, 32);
   memset (boot, 2, 32);
   memset (ch, 3, 32);
-  uint8_t msg[24 + 96];
-  memcpy (msg, "parma-owner-challenge-v1", 24);
+  uint8_t msg[24 + 128] = { 0 }; /* unbound: the binding is 32 zero bytes */
+  memcpy (msg, "parma-owner-challenge-v2", 24);
   memcpy (msg + 24, pol, 32);
   memcpy (msg + 56, boot, 32);
   memcpy (msg + 88, ch, 32);
   unsigned n = 0;
   TAP_CHECK (EVP_Digest (msg, sizeof msg, want, &n, EVP_sha512 (), NULL) == 1);
-  TAP_CHECK (policy_owner_report_data (pol, boot, ch, out, NULL) == 0);
+  TAP_CHECK (policy_owner_report_data (pol, boot, ch, NULL, out, NULL) == 0);
   TAP_CHECK (memcmp (out, want, 64) == 0);
   ch[31] ^= 1;
-  TAP_CHECK (policy_owner_report_data (pol, boot, ch, out, NULL) == 0);
+  TAP_CHECK (policy_owner_report_data (pol, boot, ch, NULL, out, NULL) == 0);
+  TAP_CHECK (memcmp (out, want, 64) != 0);
+  ch[31] ^= 1;
+  /* bound: SHA-256(container 0x00 entry 0x00 instance) in the last 32 */
+  struct policy_owner_binding b = { .container = "c1", .entry = "web" };
+  memset (b.instance, 4, 32);
+  uint8_t bind[3 + 4 + 32];
+  memcpy (bind, "c1\0web\0", 7);
+  memcpy (bind + 7, b.instance, 32);
+  TAP_CHECK (EVP_Digest (bind, sizeof bind, msg + 120, &n, EVP_sha256 (), NULL) == 1);
+  TAP_CHECK (EVP_Digest (msg, sizeof msg, want, &n, EVP_sha512 (), NULL) == 1);
+  TAP_CHECK (policy_owner_report_data (pol, boot, ch, &b, out, NULL) == 0);
+  TAP_CHECK (memcmp (out, want, 64) == 0);
+  b.instance[0] ^= 1; /* another admission of the same id and entry */
+  TAP_CHECK (policy_owner_report_data (pol, boot, ch, &b, out, NULL) == 0);
+  TAP_CHECK (memcmp (out, want, 64) != 0);
+  b.instance[0] ^= 1;
+  b.entry = "db";
+  TAP_CHECK (policy_owner_report_data (pol, boot, ch, &b, out, NULL) == 0);
   TAP_CHECK (memcmp (out, want, 64) != 0);
   return 0;
 }
@@ -234,4 +252,5 @@ TAP_MAIN ({ "base64url round trip, no padding", b64url_round_trip },
           { "Ed25519 tokens: verify, wrong operation, flipped signature", ed25519_tokens },
           { "ECDSA P-384 tokens: verify, wrong operation, flipped signature", p384_tokens },
           { "payload must be its own canonical JSON", payload_must_be_canonical },
-          { "REPORT_DATA = SHA-512(tag || policy || boot || challenge)", report_data_binds_all })
+          { "REPORT_DATA = SHA-512(v2 tag || policy || boot || challenge || binding)",
+            report_data_binds_all })
