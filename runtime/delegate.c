@@ -130,9 +130,10 @@ drain (int out_fd, int err_fd, char **out, size_t *out_len, char **errs, parma_e
 }
 
 int
-delegate_capture (const struct parma_globals *g, char **argv, char **out, size_t *len,
+delegate_capture (const struct parma_globals *g, const char *verb, char **out, size_t *len,
                   int *wait_status, parma_error_t *err)
 {
+  char *argv[] = { g->config->delegate, (char *) verb, NULL };
   int po[2], pe[2];
   if (pipe2 (po, O_CLOEXEC) < 0)
     return parma_error_make (err, errno, "pipe");

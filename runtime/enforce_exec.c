@@ -102,18 +102,11 @@ static int
 sealed_process (const struct parma_globals *g, const struct parma_request *req,
                 struct oci_config **cfg, parma_error_t *err)
 {
-  struct parma_state st;
-  int r = parma_state_open (g, req->id, STATE_LOOKUP, &st, err);
-  if (r == 0 && st.sealed_bundle == NULL)
-    r = parma_error_make (err, EIO, "admission record: no sealed bundle");
   cleanup_free char *buf = NULL;
   size_t len = 0;
-  if (r == 0)
-    {
-      cleanup_free char *path = xasprintf ("%s/config.json", st.sealed_bundle);
-      r = read_file_at (AT_FDCWD, path, OCI_MAX_DOCUMENT, &buf, &len, err);
-    }
-  parma_state_close (&st);
+  int r = parma_state_read_sealed_config (g, req->id, &buf, &len, err);
+  if (r > 0)
+    return parma_error_make (err, EIO, "admission record: no sealed bundle");
   if (r < 0)
     return -1;
   struct oci_read_options ro = { .allow_unknown = true };

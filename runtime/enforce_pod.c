@@ -167,18 +167,11 @@ static int
 sealed_config_of (const struct parma_globals *g, const char *id, struct oci_config **out,
                   parma_error_t *err)
 {
-  struct parma_state st;
-  int r = parma_state_open (g, id, STATE_LOOKUP, &st, err);
-  if (r == 0 && (!st.admitted || st.sealed_bundle == NULL))
-    r = parma_error_make (err, 0, "parma-runc never admitted a container `%s`", id);
   cleanup_free char *buf = NULL;
   size_t len = 0;
-  if (r == 0)
-    {
-      cleanup_free char *path = xasprintf ("%s/config.json", st.sealed_bundle);
-      r = read_file_at (AT_FDCWD, path, OCI_MAX_DOCUMENT, &buf, &len, err);
-    }
-  parma_state_close (&st);
+  int r = parma_state_read_sealed_config (g, id, &buf, &len, err);
+  if (r > 0)
+    return parma_error_make (err, 0, "parma-runc never admitted a container `%s`", id);
   if (r < 0)
     return -1;
   if (oci_config_parse (buf, len, NULL, out, err) < 0)

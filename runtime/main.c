@@ -197,14 +197,10 @@ report (struct parma_globals *g, parma_error_t *err)
 static int
 print_version (struct parma_globals *g, parma_error_t *err)
 {
-  cleanup_strv char **dargv = NULL;
-  size_t n = 0;
-  cli_argv_push (&dargv, &n, xstrdup (g->config->delegate));
-  cli_argv_push (&dargv, &n, xstrdup ("--version"));
   cleanup_free char *out = NULL;
   size_t len = 0;
   int status = 0;
-  if (delegate_capture (g, dargv, &out, &len, &status, err) < 0)
+  if (delegate_capture (g, "--version", &out, &len, &status, err) < 0)
     return -1;
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     return parma_error_make (err, 0, "delegate `%s --version` failed (wait status %d)",

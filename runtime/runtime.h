@@ -247,10 +247,11 @@ enum parma_verb parma_verb_from_name (const char *name);
 void delegate_argv_start (const struct parma_globals *g, const char *verb, char ***argv, size_t *n);
 /* execve's the delegate in place; returns < 0 only on failure. */
 int delegate_exec (const struct parma_globals *g, char **argv, parma_error_t *err);
-/* Runs the delegate as a child (features only), capturing stdout and
-   dropping its stderr; *wait_status is the child's status (a delegate that
-   fails is not an error here, the caller decides what that means). */
-int delegate_capture (const struct parma_globals *g, char **argv, char **out, size_t *len,
+/* Runs `<delegate> VERB` as a child (features, --version), capturing
+   stdout and dropping its stderr; *wait_status is the child's status (a
+   delegate that fails is not an error here, the caller decides what that
+   means). */
+int delegate_capture (const struct parma_globals *g, const char *verb, char **out, size_t *len,
                       int *wait_status, parma_error_t *err);
 /* Runs the delegate as a child with parma's stdio (delete only, which must
    outlive the delegate to drop the record); *wait_status as waitpid's. */

@@ -19,6 +19,7 @@
 
 #include "common/cleanup.h"
 #include "common/io.h"
+#include "common/oci.h"
 #include "common/sha256.h"
 #include "common/xalloc.h"
 #include "runtime/runtime.h"
@@ -442,4 +443,21 @@ parma_state_remove (struct parma_state *st, parma_error_t *err)
     return -1;
   parma_step ("state-removed");
   return 0;
+}
+
+int
+parma_state_read_sealed_config (const struct parma_globals *g, const char *id, char **buf,
+                                size_t *len, parma_error_t *err)
+{
+  struct parma_state st;
+  int r = parma_state_open (g, id, STATE_LOOKUP, &st, err);
+  if (r == 0 && (!st.admitted || st.sealed_bundle == NULL))
+    r = 1;
+  if (r == 0)
+    {
+      cleanup_free char *path = xasprintf ("%s/config.json", st.sealed_bundle);
+      r = read_file_at (AT_FDCWD, path, OCI_MAX_DOCUMENT, buf, len, err);
+    }
+  parma_state_close (&st);
+  return r;
 }

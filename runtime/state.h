@@ -99,5 +99,10 @@ char *parma_time_rfc3339 (void);
 /* Opens (creating it 0700) the configured state directory; refuses one not
    owned by root or writable by group or others. */
 int parma_state_dir_open (const char *dir, parma_error_t *err);
+/* Reads parma's sealed config.json of container `id` (the copy runc was
+   given, which the caller cannot have changed since admission).  Returns
+   1 when `id` has no admission with a sealed bundle, 0 with *buf set. */
+int parma_state_read_sealed_config (const struct parma_globals *g, const char *id, char **buf,
+                                    size_t *len, parma_error_t *err);
 
 #endif

@@ -123,14 +123,10 @@ verb_features (struct parma_globals *g, int argc, char **argv, parma_error_t *er
   struct parma_request req = { .verb = VERB_FEATURES, .globals = g };
   if (decide (g, &req, err) < 0)
     return -1;
-  cleanup_strv char **dargv = NULL;
-  size_t n = 0;
-  cli_argv_push (&dargv, &n, xstrdup (g->config->delegate));
-  cli_argv_push (&dargv, &n, xstrdup ("features"));
   cleanup_free char *out = NULL;
   size_t len = 0;
   int status = 0;
-  if (delegate_capture (g, dargv, &out, &len, &status, err) < 0)
+  if (delegate_capture (g, "features", &out, &len, &status, err) < 0)
     return -1;
   json_t *doc = delegate_features_doc (out, len, status);
   bool included = doc != NULL;
