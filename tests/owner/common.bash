@@ -2,7 +2,7 @@
 # sourced after tap.sh, rootfs.sh and runtime.sh (not a test itself).
 #
 #   ow_init NAME [JQ]
-#                    rt_init owner-NAME; a bundle $B (sleep 30, writable
+#                    rt_init owner-NAME; a bundle $B (sleep 600, which outlives a slow ASan run; writable
 #                    rootfs so an exec can leave a marker in /tmp), the
 #                    listed exec process $RT/p.json (/bin/echo probe), four
 #                    keys made with openssl in $RT/keys: alice (ed25519:
@@ -57,7 +57,7 @@ ow_init() {
   rt_init "owner-$1"
   RUNTIME=$PARMA
   B=$RT/ok/b
-  make_bundle "$B" sleep 30 >/dev/null
+  make_bundle "$B" sleep 600 >/dev/null
   jq '.root.readonly = false' "$B/config.json" >"$B/c.json" && mv "$B/c.json" "$B/config.json"
   jq --slurpfile c "$B/config.json" -n '{cwd: "/", args: ["/bin/echo", "probe"],
       env: $c[0].process.env, capabilities: $c[0].process.capabilities,

@@ -72,7 +72,7 @@ check_eq "the replay did not reach the delegate" "$(grep -c checkpoint "$CALLS")
 ow_config || exit 1
 rt_cleanup
 B2=$RT/ok/b2
-make_bundle "$B2" sleep 31 >/dev/null
+make_bundle "$B2" sleep 601 >/dev/null
 jq '.root.readonly = false' "$B2/config.json" >"$B2/c.json" && mv "$B2/c.json" "$B2/config.json"
 "$POLICY_BIN" gen --bundle "$B2" -o "$RT/b2-policy.json"
 jq '{containers: .containers}' "$RT/b2-policy.json" >"$RT/frag.json"
