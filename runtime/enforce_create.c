@@ -82,7 +82,9 @@ check_rootfs_layers (struct parma_globals *g, const struct parma_request *req, s
                                   &verr)
       == 0)
     return 0;
-  cleanup_free char *why = parma_error_format (verr);
+  /* EACCES is verity's "the stack is not the policy's": its message is the
+     whole reason, no strerror tail. */
+  cleanup_free char *why = verr->status == EACCES ? xstrdup (verr->msg) : parma_error_format (verr);
   parma_error_release (&verr);
   return parma_error_make (err, 0, "layers: %s", why);
 }

@@ -89,7 +89,7 @@ split_lowerdirs (const char *val, size_t len, char ***out, parma_error_t *err)
 {
   cleanup_free char *s = xstrndup (val, len);
   if (strchr (s, '\\') || len == 0 || s[0] == ':' || s[len - 1] == ':' || strstr (s, "::"))
-    return parma_error_make (err, 0,
+    return parma_error_make (err, EACCES,
                              "overlay: lowerdir `%s` has an escape or an empty "
                              "(data-only) element",
                              s);
@@ -122,22 +122,22 @@ check_layer (struct stack_ctx *c, const char *dir, const char *want_root,
 {
   const struct verity_record *r = find_record (c, dir);
   if (r == NULL)
-    return parma_error_make (err, 0, "rootfs: lowerdir `%s` is not a verified layer mount",
+    return parma_error_make (err, EACCES, "rootfs: lowerdir `%s` is not a verified layer mount",
                              dir);
   if (c->policy_sha256
       && (r->policy_sha256 == NULL || strlen (r->policy_sha256) != strlen (c->policy_sha256)
           || CRYPTO_memcmp (r->policy_sha256, c->policy_sha256, strlen (c->policy_sha256)) != 0))
-    return parma_error_make (err, 0,
+    return parma_error_make (err, EACCES,
                              "rootfs: lowerdir `%s` was not activated by parma-runc mount-layer "
                              "under the pinned policy",
                              dir);
   if (strcasecmp (r->root_hash, want_root) != 0)
-    return parma_error_make (err, 0,
+    return parma_error_make (err, EACCES,
                              "rootfs: lowerdir `%s` has root hash %s, the policy wants %s here",
                              dir, r->root_hash, want_root);
   cleanup_close int fd = verity_open_dir_nofollow (dir, err);
   if (fd < 0)
-    return parma_error_make (err, 0, "rootfs: lowerdir `%s` cannot be reopened", dir);
+    return parma_error_make (err, EACCES, "rootfs: lowerdir `%s` cannot be reopened", dir);
   struct verity_mount_id id;
   if (verity_mount_id_fd (fd, &id, err) < 0)
     return -1;
@@ -145,7 +145,7 @@ check_layer (struct stack_ctx *c, const char *dir, const char *want_root,
       || (r->mnt_id_unique && id.mnt_id_unique != r->mnt_id_unique) || id.dev_major != r->dev_major
       || id.dev_minor != r->dev_minor)
     return parma_error_make (
-        err, 0, "rootfs: lowerdir `%s` is no longer the verified mount (replaced or covered)",
+        err, EACCES, "rootfs: lowerdir `%s` is no longer the verified mount (replaced or covered)",
         dir);
   /* A bind remount can clear the per-mount read-only flag (remount,bind,rw)
      without changing the mount's identity. */
@@ -153,16 +153,16 @@ check_layer (struct stack_ctx *c, const char *dir, const char *want_root,
   if (fstatvfs (fd, &sv) < 0)
     return parma_error_make (err, errno, "statvfs `%s`", dir);
   if (!(sv.f_flag & ST_RDONLY))
-    return parma_error_make (err, 0, "rootfs: lowerdir `%s` is no longer mounted read-only",
+    return parma_error_make (err, EACCES, "rootfs: lowerdir `%s` is no longer mounted read-only",
                              dir);
   struct libmnt_fs *fs = NULL;
   if (mountinfo_index (c->tab, id.mnt_id, &fs) < 0
       || strcmp (mnt_fs_get_fstype (fs) ?: "", r->fstype) != 0
       || strcmp (mnt_fs_get_source (fs) ?: "", r->device) != 0)
-    return parma_error_make (err, 0, "rootfs: lowerdir `%s`: mount does not match its record",
+    return parma_error_make (err, EACCES, "rootfs: lowerdir `%s`: mount does not match its record",
                              dir);
   if (!mounted_before (c, &id, overlay))
-    return parma_error_make (err, 0, "rootfs: overlay is older than the verified mount `%s`",
+    return parma_error_make (err, EACCES, "rootfs: overlay is older than the verified mount `%s`",
                              dir);
   /* memfd-loop: the loop device must still read the sealed, verified copy
      (LOOP_CHANGE_FD can swap the file under a read-only loop device). */
@@ -214,7 +214,7 @@ check_upper_blank (int fd, const char *upper, parma_error_t *err)
           for (size_t i = 0; attr && i < sizeof hiding / sizeof hiding[0]; i++)
             if (strcmp (attr, hiding[i]) == 0)
               return parma_error_make (
-                  err, 0, "scratch: upperdir `%s` carries overlay xattr `%s`", upper, x);
+                  err, EACCES, "scratch: upperdir `%s` carries overlay xattr `%s`", upper, x);
         }
     }
   int dfd = openat (fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -231,7 +231,7 @@ check_upper_blank (int fd, const char *upper, parma_error_t *err)
   while ((de = readdir (d)) != NULL)
     if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
       {
-        ret = parma_error_make (err, 0,
+        ret = parma_error_make (err, EACCES,
                                 "scratch: upperdir `%s` is not empty (`%s`): it "
                                 "would shadow the verified layers",
                                 upper, de->d_name);
@@ -247,12 +247,12 @@ check_upper (struct stack_ctx *c, const char *upper, bool allow_unencrypted,
 {
   cleanup_close int fd = verity_open_dir_nofollow (upper, err);
   if (fd < 0)
-    return parma_error_make (err, 0, "rootfs: upperdir `%s` cannot be reopened", upper);
+    return parma_error_make (err, EACCES, "rootfs: upperdir `%s` cannot be reopened", upper);
   struct verity_mount_id id;
   if (verity_mount_id_fd (fd, &id, err) < 0)
     return -1;
   if (!mounted_before (c, &id, overlay))
-    return parma_error_make (err, 0,
+    return parma_error_make (err, EACCES,
                              "rootfs: upperdir `%s` is on a mount newer than the overlay", upper);
   if (check_upper_blank (fd, upper, err) < 0)
     return -1;
@@ -263,7 +263,7 @@ check_upper (struct stack_ctx *c, const char *upper, bool allow_unencrypted,
     return parma_error_make (err, errno, "statfs `%s`", upper);
   if ((unsigned long)sfs.f_type == TMPFS_MAGIC || is_dm_crypt (id.dev_major, id.dev_minor))
     return 0;
-  return parma_error_make (err, 0,
+  return parma_error_make (err, EACCES,
                            "scratch: upperdir `%s` is not on tmpfs or dm-crypt and "
                            "allow_unencrypted_scratch is false",
                            upper);
@@ -275,21 +275,21 @@ check_overlay (struct stack_ctx *c, struct libmnt_fs *fs, const struct verity_mo
 {
   const char *opts = mnt_fs_get_fs_options (fs);
   if (opts == NULL)
-    return parma_error_make (err, 0, "rootfs: overlay has no options");
+    return parma_error_make (err, EACCES, "rootfs: overlay has no options");
   char *val = NULL;
   size_t len = 0;
   if (mnt_optstr_get_option (opts, "lowerdir+", &val, &len) == 0
       || mnt_optstr_get_option (opts, "datadir+", &val, &len) == 0)
-    return parma_error_make (err, 0,
+    return parma_error_make (err, EACCES,
                              "rootfs: overlay uses lowerdir+/datadir+ (not supported)");
   if (mnt_optstr_get_option (opts, "lowerdir", &val, &len) != 0)
-    return parma_error_make (err, 0, "rootfs: overlay has no lowerdir");
+    return parma_error_make (err, EACCES, "rootfs: overlay has no lowerdir");
   cleanup_strv char **lowers = NULL;
   if (split_lowerdirs (val, len, &lowers, err) < 0)
     return -1;
   size_t nl = strv_len (lowers);
   if (nl != n)
-    return parma_error_make (err, 0,
+    return parma_error_make (err, EACCES,
                              "rootfs: overlay has %zu lower layers, the policy lists %zu", nl, n);
   /* lowerdir lists the top layer first; the policy the base first. */
   for (size_t i = 0; i < nl; i++)
@@ -299,7 +299,7 @@ check_overlay (struct stack_ctx *c, struct libmnt_fs *fs, const struct verity_mo
     {
       cleanup_free char *upper = xstrndup (val, len);
       if (strchr (upper, '\\'))
-        return parma_error_make (err, 0, "rootfs: upperdir has an escape");
+        return parma_error_make (err, EACCES, "rootfs: upperdir has an escape");
       if (check_upper (c, upper, allow_unencrypted, ov, err) < 0)
         return -1;
     }
@@ -320,16 +320,16 @@ verity_check_rootfs_pinned (const char *state_dir, const char *rootfs, char *con
                             const char *policy_sha256, parma_error_t *err)
 {
   if (n_layers == 0)
-    return parma_error_make (err, 0, "rootfs: the policy lists no layers");
+    return parma_error_make (err, EACCES, "rootfs: the policy lists no layers");
   cleanup_close int fd = verity_open_dir_nofollow (rootfs, err);
   if (fd < 0)
-    return parma_error_make (err, 0,
+    return parma_error_make (err, EACCES,
                              "rootfs: `%s` cannot be opened without following symlinks", rootfs);
   struct verity_mount_id ov;
   if (verity_mount_id_fd (fd, &ov, err) < 0)
     return -1;
   if (!ov.is_mount_root)
-    return parma_error_make (err, 0, "rootfs: `%s` is not a mount point", rootfs);
+    return parma_error_make (err, EACCES, "rootfs: `%s` is not a mount point", rootfs);
   struct stack_ctx c = { .policy_sha256 = policy_sha256 };
   cleanup_mnt_table struct libmnt_table *tab = mnt_new_table_from_file ("/proc/self/mountinfo");
   if (tab == NULL)
@@ -337,18 +337,18 @@ verity_check_rootfs_pinned (const char *state_dir, const char *rootfs, char *con
   c.tab = tab;
   struct libmnt_fs *fs = NULL;
   if (mountinfo_index (tab, ov.mnt_id, &fs) < 0)
-    return parma_error_make (err, 0, "rootfs: mount %llu not in mountinfo",
+    return parma_error_make (err, EACCES, "rootfs: mount %llu not in mountinfo",
                              (unsigned long long)ov.mnt_id);
   if (strcmp (mnt_fs_get_target (fs) ?: "", rootfs) != 0)
-    return parma_error_make (err, 0, "rootfs: `%s` is mounted as `%s`", rootfs,
+    return parma_error_make (err, EACCES, "rootfs: `%s` is mounted as `%s`", rootfs,
                              mnt_fs_get_target (fs));
   if (strcmp (mnt_fs_get_fstype (fs) ?: "", "overlay") != 0)
-    return parma_error_make (err, 0, "rootfs: `%s` is %s, not an overlay of verified layers",
+    return parma_error_make (err, EACCES, "rootfs: `%s` is %s, not an overlay of verified layers",
                              rootfs, mnt_fs_get_fstype (fs));
   /* A bind of a subdirectory of a good overlay has its type and options:
      the container's / would be some directory of the layers. */
   if (strcmp (mnt_fs_get_root (fs) ?: "", "/") != 0)
-    return parma_error_make (err, 0,
+    return parma_error_make (err, EACCES,
                              "rootfs: `%s` is a bind of `%s` of an overlay, not the root of one",
                              rootfs, mnt_fs_get_root (fs) ?: "?");
   if (verity_record_list (state_dir, &c.recs, &c.n_recs, err) < 0)
