@@ -437,6 +437,22 @@ common_fields (json_t *e)
   json_object_set_new (e, "allow_stdio_access", json_true ());
 }
 
+/* The pod's io.parma.* annotations, exact (pod_annotations): the sandbox
+   and every container carry them. */
+static void
+append_parma_annotations (json_t *ann, json_t *meta)
+{
+  const char *k;
+  json_t *v;
+  json_object_foreach (json_object_get (meta, "annotations"), k, v)
+  {
+    if (strncmp (k, "io.parma.", 9) != 0 || !json_is_string (v))
+      continue;
+    cleanup_free char *val = cli_re_escape (json_string_value (v));
+    json_array_append_new (ann, annotation_json (k, val));
+  }
+}
+
 static int
 sandbox_entry (const struct pod_opts *o, json_t *pod, json_t **out, parma_error_t *err)
 {
@@ -498,15 +514,7 @@ sandbox_entry (const struct pod_opts *o, json_t *pod, json_t **out, parma_error_
   cleanup_free char *pause_name = xstrndup (o->pause, strcspn (o->pause, "="));
   cleanup_free char *pause_re = cli_re_escape (pause_name);
   json_array_append_new (ann, annotation_json ("io.kubernetes.cri.image-name", pause_re));
-  json_t *pa = json_object_get (meta, "annotations");
-  const char *k;
-  json_t *v;
-  json_object_foreach (pa, k, v) if (strncmp (k, "io.parma.", 9) == 0
-                                     && json_is_string (v)) /* pod_annotations */
-  {
-    cleanup_free char *val = cli_re_escape (json_string_value (v));
-    json_array_append_new (ann, annotation_json (k, val));
-  }
+  append_parma_annotations (ann, meta);
   json_object_set_new (e, "annotations", ann);
   *out = steal_pointer (&e);
   return 0;
@@ -695,15 +703,7 @@ container_entry (const struct pod_opts *o, json_t *pod, json_t *ctr, size_t idx,
                            annotation_json ("io.kubernetes.cri.sandbox-name", pod_name),
                            annotation_json ("io.kubernetes.cri.sandbox-namespace", pod_ns),
                            annotation_json ("io.kubernetes.cri.sandbox-uid", "$(sandbox-uid)"));
-  json_t *pa = json_object_get (meta, "annotations");
-  const char *k;
-  json_t *v;
-  json_object_foreach (pa, k, v) if (strncmp (k, "io.parma.", 9) == 0
-                                     && json_is_string (v)) /* pod_annotations */
-  {
-    cleanup_free char *val = cli_re_escape (json_string_value (v));
-    json_array_append_new (ann, annotation_json (k, val));
-  }
+  append_parma_annotations (ann, meta);
   json_object_set_new (e, "annotations", ann);
   if (exec_processes_json (o, ctr, &ex, err) < 0)
     return -1;
