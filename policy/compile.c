@@ -272,7 +272,7 @@ policy_container_compile (json_t *o, size_t index, struct policy_container **out
   cleanup_free char *path = xasprintf ("containers[%zu]", index);
   c->index = index;
   c->name = xstrdup (str (o, "name"));
-  c->layers = strv (json_object_get (o, "layers"), &c->n_layers);
+  policy_compile_layers (json_object_get (o, "layers"), c);
   c->seccomp_sha256 = xstrdup (str (o, "seccomp_profile_sha256"));
   c->namespaces = strv (json_object_get (o, "namespaces"), &c->n_namespaces);
   c->masked_paths = strv (json_object_get (o, "masked_paths"), &c->n_masked_paths);
@@ -348,6 +348,7 @@ policy_container_free (struct policy_container *c)
     }
   free (c->name);
   strv_free (c->layers);
+  free (c->layer_data_blocks);
   process_release (&c->proc);
   free (c->seccomp_sha256);
   for (size_t i = 0; i < c->n_mounts; i++)

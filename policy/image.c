@@ -44,7 +44,7 @@
 #include <unistd.h>
 
 #define IMAGE_MAGIC "PARMAPI1"
-#define IMAGE_VERSION 1u
+#define IMAGE_VERSION 2u /* 2: records carry the layers' data block counts */
 
 struct image_header
 {

@@ -48,6 +48,15 @@ int policy_cap_number (const char *name);
 char *policy_escape_controls (const char *s);
 /* "SIGTERM", "TERM", "15" -> 15; -1 if not a signal. */
 int policy_signal_number (const char *name);
+/* "sha256:"? + 64 or 128 hex digits -> lowercase hex (*out malloc'd). */
+int policy_normalize_hex_digest (const char *s, const char *path, char **out,
+                                 parma_error_t *err);
+/* layers.c: a container's `layers` (hex strings or {root_hash, data_blocks})
+   into `out`; the compiled strv + counts; and the load-time rule that no
+   root hash has two different counts (across all containers of `p`). */
+int policy_normalize_layers (json_t *in, const char *path, json_t *out, parma_error_t *err);
+void policy_compile_layers (json_t *arr, struct policy_container *c);
+int policy_check_layer_counts (struct policy *p, parma_error_t *err);
 
 /* ---- compile.c: canonical tree -> typed entry ---- */
 struct pol_rule /* env rule, annotation rule, hostname, mount source */
@@ -119,6 +128,7 @@ struct policy_container
   char *name;
   char **layers;
   size_t n_layers;
+  uint64_t *layer_data_blocks; /* per layer, 4096-byte blocks; 0 = not recorded */
   struct pol_process proc;
   char *seccomp_sha256; /* "" = no seccomp allowed */
   struct pol_mount *mounts;

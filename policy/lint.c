@@ -103,6 +103,13 @@ policy_lint (struct policy *p, char ***out)
         }
       if (c->n_layers == 0)
         add (&v, &n, xasprintf ("%s.layers: empty, any root filesystem is accepted", path));
+      /* Without a count the host's --data-blocks decides which image a root
+         names (parma-policy(5), layers); gen writes counts. */
+      for (size_t k = 0; k < c->n_layers; k++)
+        if (c->layer_data_blocks == NULL || c->layer_data_blocks[k] == 0)
+          add (&v, &n, xasprintf ("%s.layers[%zu]: note: no data_blocks recorded, mount-layer "
+                                  "takes the block count from the host (--data-blocks)",
+                                  path, k));
       for (size_t m = 0; m < c->n_mounts; m++)
         if (c->mounts[m].source.is_re && broad (c->mounts[m].source.pattern))
           add (&v, &n, xasprintf ("%s.mounts[%zu].source: \"%s\" admits any source", path, m,

@@ -237,6 +237,12 @@ norm_hex_digest (const char *s, const char *path, char **out, parma_error_t *err
   return 0;
 }
 
+int
+policy_normalize_hex_digest (const char *s, const char *path, char **out, parma_error_t *err)
+{
+  return norm_hex_digest (s, path, out, err);
+}
+
 static int
 norm_abs_path (const char *s, const char *path, char **out, parma_error_t *err)
 {
@@ -670,7 +676,7 @@ policy_normalize_container (json_t *in, const char *path, json_t **out, parma_er
           "root_readonly",  NULL };
   cleanup_json json_t *o = json_object ();
   if (check_object (in, path, keys, err) < 0 || norm_string (in, path, "name", NULL, o, err) < 0
-      || norm_strv (in, path, "layers", false, false, norm_hex_digest, o, err) < 0
+      || policy_normalize_layers (in, path, o, err) < 0
       || norm_process_fields (in, path, NULL, o, err) < 0
       || norm_string (in, path, "seccomp_profile_sha256", "", o, err) < 0
       || norm_objv (in, path, "mounts", norm_mount, o, err) < 0

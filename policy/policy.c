@@ -159,6 +159,20 @@ policy_append_containers (struct policy *p, json_t *arr, parma_error_t *err)
       p->container_json[n + i] = json_incref (c);
       p->n_containers = n + i + 1;
     }
+  if (policy_check_layer_counts (p, err) < 0)
+    {
+      /* Leave the policy as it was before this append. */
+      for (size_t i = n; i < p->n_containers; i++)
+        {
+          policy_container_free (p->containers[i]);
+          json_decref (p->container_json[i]);
+          p->containers[i] = NULL;
+          p->container_json[i] = NULL;
+        }
+      p->n_containers = n;
+      policy_build_index (p);
+      return -1;
+    }
   return policy_build_index (p);
 }
 

@@ -113,6 +113,14 @@ int policy_prefetch_create (struct policy *p, const struct oci_config *cfg,
 int policy_container_layers (struct policy *p, size_t index, char *const **layers, size_t *n,
                              parma_error_t *err);
 
+/* The 4096-byte data block count the policy records for layer root
+   `root_hex` (an element {"root_hash", "data_blocks"} of any entry's
+   `layers`); *blocks = 0 when none records one.  A root has at most one
+   count (policy_load refuses two).  Reads every entry (prefetch included),
+   as the device-mount rule does. */
+int policy_layer_data_blocks (struct policy *p, const char *root_hex, uint64_t *blocks,
+                              parma_error_t *err);
+
 /* Reads entry `index` (for exec, kill, ... on an admitted container). */
 int policy_prefetch_container (struct policy *p, size_t index, parma_error_t *err);
 

@@ -9,6 +9,7 @@
      str   = u32 len, len bytes, NUL
      strv  = u32 n, n x str
      rule  = str pattern, u8 is_re, u8 required
+   (layers: strv, then one u64 data block count per layer, 0 = none)
    and each struct field in declaration order (see encode_* below).  The
    decoder checks every length against the record's end; the record's
    SHA-256 has been checked before it runs. */
@@ -97,6 +98,8 @@ policy_record_encode (const struct policy_container *c, struct strbuf *sb)
 {
   put_str (sb, c->name);
   put_strv (sb, c->layers, c->n_layers);
+  for (size_t i = 0; i < c->n_layers; i++)
+    put_u64 (sb, c->layer_data_blocks ? c->layer_data_blocks[i] : 0);
   put_process (sb, &c->proc);
   put_str (sb, c->seccomp_sha256);
   put_u32 (sb, (uint32_t) c->n_mounts);
@@ -315,6 +318,9 @@ get_container (struct reader *r, struct policy_container *c)
 {
   c->name = get_str (r);
   c->layers = get_strv (r, &c->n_layers);
+  c->layer_data_blocks = arena_alloc (r, (c->n_layers + 1) * sizeof *c->layer_data_blocks);
+  for (size_t i = 0; i < c->n_layers; i++)
+    c->layer_data_blocks[i] = get_u64 (r);
   get_process (r, &c->proc);
   c->seccomp_sha256 = get_str (r);
   c->n_mounts = get_count (r);

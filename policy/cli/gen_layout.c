@@ -7,10 +7,11 @@
    /etc/passwd and /etc/group, gen_user.c) come from the image config;
    everything else
    from runc's default spec (what `runc spec` and engines start from).
-   Layers are recorded as dm-verity root hashes (sha256, 4096-byte blocks,
-   no salt) of the reproducible squashfs image verity_mkimage() makes from
-   each uncompressed layer, i.e. what `parma-verity` activates at run time;
-   with --diff-ids, as diff_ids (SHA-256 of the uncompressed tar) instead.
+   Layers are recorded as {root_hash, data_blocks}: the dm-verity root hash
+   (sha256, 4096-byte blocks, no salt) and the size in 4096-byte blocks of
+   the reproducible squashfs image verity_mkimage() makes from each
+   uncompressed layer, i.e. what `parma-verity` activates at run time; with
+   --diff-ids, as diff_ids (SHA-256 of the uncompressed tar) instead.
    Either way the diff_id is checked against the image config. */
 #include "common/cleanup.h"
 #include "common/io.h"
@@ -138,10 +139,12 @@ layer_diff_id (const char *dir, const char *digest, int tar_fd, char **hex_out,
   return 0;
 }
 
-/* Root hash of the verity image of the uncompressed layer in tar_path. */
+/* Root hash and data block count of the verity image of the uncompressed
+   layer in tar_path.  Both go into the policy: a root hash alone also names
+   shorter images made of the tree's inner levels (parma-policy(5), layers). */
 static int
 layer_root_hash (const char *tmpdir, const char *tar_path, size_t i, char **hex_out,
-                 parma_error_t *err)
+                 uint64_t *data_blocks, parma_error_t *err)
 {
   cleanup_free char *img = xasprintf ("%s/layer%zu.img", tmpdir, i);
   if (verity_mkimage (tar_path, img, NULL, err) < 0)
@@ -166,6 +169,7 @@ layer_root_hash (const char *tmpdir, const char *tar_path, size_t i, char **hex_
   if (ret < 0)
     return parma_error_wrap (err, "oci-layout: layer %zu: root hash", i);
   *hex_out = hex_encode (root, rl);
+  *data_blocks = (uint64_t) st.st_size / 4096;
   return 0;
 }
 
@@ -262,13 +266,18 @@ gen_oci_image (const char *dir, const char *tag, bool diff_ids_only, json_t **ou
         ret = parma_error_make (err, EFAULT, "oci-layout: layer %zu: diff_id sha256:%s, config says %s",
                                 i, got, want ? want : "(none)");
       cleanup_free char *root = NULL;
+      uint64_t blocks = 0;
       if (ret == 0 && tar)
-        ret = layer_root_hash (tmpdir, tar, i, &root, err);
+        ret = layer_root_hash (tmpdir, tar, i, &root, &blocks, err);
       if (tar)
         unlink (tar);
       if (ret < 0)
         return -1;
-      json_array_append_new (lay, json_string (root ? root : got));
+      if (root)
+        json_array_append_new (lay, json_pack ("{s:s, s:I}", "root_hash", root, "data_blocks",
+                                               (json_int_t) blocks));
+      else
+        json_array_append_new (lay, json_string (got));
     }
   json_t *cc = json_object_get (config, "config");
   json_t *cmd = json_array ();

@@ -211,9 +211,10 @@ mdig=$(sha256sum "$W/man.json" | cut -d' ' -f1); cp "$W/man.json" "$L/blobs/sha2
 jq -cn --arg m "sha256:$mdig" --argjson ms "$(stat -c %s "$W/man.json")" '{schemaVersion:2,manifests:[{mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$m,size:$ms,annotations:{"org.opencontainers.image.ref.name":"latest"}}]}' >"$L/index.json"
 echo '{"imageLayoutVersion":"1.0.0"}' >"$L/oci-layout"
 check "gen --oci-layout" $P gen --oci-layout "$L:latest" -o "$W/img.json"
-root=$(jq -r '.containers[0].layers[0]' "$W/img.json")
+root=$(jq -r '.containers[0].layers[0].root_hash' "$W/img.json")
 check_match "layer recorded as a verity root hash" "$root" '^[0-9a-f]{64}$'
-check_eq "the root hash is reproducible" "$($P gen --oci-layout "$L:latest" | jq -r '.containers[0].layers[0]')" "$root"
+check_match "with its data block count" "$(jq -r '.containers[0].layers[0].data_blocks' "$W/img.json")" '^[1-9][0-9]*$'
+check_eq "the root hash is reproducible" "$($P gen --oci-layout "$L:latest" | jq -r '.containers[0].layers[0].root_hash')" "$root"
 check_eq "--diff-ids records the diff_id" "$($P gen --oci-layout "$L:latest" --diff-ids | jq -r '.containers[0].layers[0]')" "$diffid"
 make_bundle "$W/ib" sh >/dev/null
 check "image policy admits the runc bundle of that image" $P check "$W/img.json" --bundle "$W/ib"
@@ -244,7 +245,7 @@ if command -v zstd >/dev/null; then
   mz=$(sha256sum "$W/manz.json" | cut -d' ' -f1); cp "$W/manz.json" "$L/blobs/sha256/$mz"
   jq --arg m "sha256:$mz" '.manifests += [{digest:$m,annotations:{"org.opencontainers.image.ref.name":"zst"}}]' "$L/index.json" >"$W/i.json" && mv "$W/i.json" "$L/index.json"
   check_eq "zstd layer gives the same diff_id" "$($P gen --oci-layout "$L:zst" --diff-ids | jq -r '.containers[0].layers[0]')" "$diffid"
-  check_eq "zstd layer gives the same root hash" "$($P gen --oci-layout "$L:zst" | jq -r '.containers[0].layers[0]')" "$root"
+  check_eq "zstd layer gives the same root hash" "$($P gen --oci-layout "$L:zst" | jq -r '.containers[0].layers[0].root_hash')" "$root"
 else
   skip "zstd layer" "zstd not installed"
 fi

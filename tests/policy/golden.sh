@@ -1,12 +1,14 @@
 #!/bin/bash
 # Golden policies: their canonical bytes and hashes are fixed here, so any
+# (layers-string was made before layers could carry data_blocks; layer-blocks
+# pins the object form {root_hash, data_blocks})
 # change of the canonical form (which would change every deployed
 # HOST_DATA) is caught.  Regenerate only on purpose:
 #   parma-policy compile X.json -o X.canon; parma-policy hash X.json > X.sha256
 . "$PARMA_SRC/tests/lib/tap.sh"
 G=$PARMA_SRC/tests/policy/golden
 W=$PARMA_WORK/policy-golden; rm -rf "$W"; mkdir -p "$W"
-for name in nginx sidecar pod-fragments; do
+for name in nginx sidecar pod-fragments layers-string layer-blocks; do
   parma-policy compile "$G/$name.json" -o "$W/$name.canon"
   check "$name: canonical bytes" cmp "$W/$name.canon" "$G/$name.canon"
   check_eq "$name: hash" "$(parma-policy hash "$G/$name.json")" "$(cat "$G/$name.sha256")"
