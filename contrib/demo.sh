@@ -16,8 +16,8 @@ run() { printf '$ %s\n' "$*" >&2; "$@"; }
 cleanup() {
   set +e
   /usr/sbin/runc --root "$ROOT" delete --force "$ID" >/dev/null 2>&1
+  parma-runc unmount-rootfs demo-rootfs >/dev/null 2>&1
   umount "$W/rootfs" 2>/dev/null
-  umount "$W/scratch" 2>/dev/null
   parma-runc unmount-layer demo-base >/dev/null 2>&1
   umount "$W/layer" 2>/dev/null
 }
@@ -44,8 +44,10 @@ jq --arg r "$W/rootfs" '.root.path = $r | .process.terminal = false | .process.a
 jq '.process | .args = ["cat", "/etc/passwd"]' "$W/bundle/config.json" >"$W/exec-ok.json"
 jq '.process | .args = ["sh", "-c", "cat /proc/1/environ"]' "$W/bundle/config.json" >"$W/exec-evil.json"
 run parma-policy gen --bundle "$W/bundle" --exec "$W/exec-ok.json" -o "$W/policy.gen.json"
-# The bundle does not name its layers: pin the verified one.
-jq --arg l "$LAYER_ROOT" '.containers[0].layers = [$l]' "$W/policy.gen.json" >"$W/policy.json"
+# The bundle does not name its layers: pin the verified one, with its data
+# block count (so the host cannot choose which image the root hash names).
+jq --arg l "$LAYER_ROOT" --argjson n $(($(stat -c %s "$W/layer.img") / 4096)) \
+  '.containers[0].layers = [{root_hash: $l, data_blocks: $n}]' "$W/policy.gen.json" >"$W/policy.json"
 HASH=$(parma-policy hash "$W/policy.json" | head -1)
 echo "policy SHA-256 (what the host puts in HOST_DATA at launch): $HASH"
 echo "QEMU form: host-data=$(parma-policy hash --base64 "$W/policy.json" | sed -n 2p)"
@@ -61,14 +63,15 @@ chmod 0644 "$CONF"
 cat "$CONF"
 
 say "4. Activate it verified, by parma-runc against the pinned policy (no device-mapper here: the memfd+loop fallback)"
-mkdir -p "$W/layer" "$W/scratch"
+mkdir -p "$W/layer"
 run parma-runc mount-layer --mount "$W/layer" --hash-file "$W/layer.hash" demo-base "$W/layer.img" "$LAYER_ROOT"
-mount -t tmpfs -o mode=0755 tmpfs "$W/scratch"
-mkdir -p "$W/scratch/upper" "$W/scratch/work"
-mount -t overlay overlay \
-  -o "lowerdir=$W/layer,upperdir=$W/scratch/upper,workdir=$W/scratch/work" "$W/rootfs"
-echo "The rootfs stack check parma-runc runs at create:"
-run parma-verity check-rootfs "$W/rootfs" --state-dir="$W/state/layers" --layer="$LAYER_ROOT"
+echo "The rootfs: parma-runc overlays the verified mount (handed to the kernel by fd,"
+echo "never by path) with a fresh tmpfs as the writable layer, in its own state"
+echo "directory; the bundle's root.path ($W/rootfs) only names it:"
+run parma-runc mount-rootfs --scratch-size $((64 << 20)) demo-rootfs "$W/rootfs" demo-base
+findmnt -n -o TARGET,FSTYPE,SOURCE,PROPAGATION "$W/state/layers/rootfs/demo-rootfs.root"
+echo "The rootfs check parma-runc runs at create (runc is then given the private path):"
+run parma-verity check-rootfs -v "$W/rootfs" --state-dir="$W/state/layers" --layer="$LAYER_ROOT"
 
 say "5. Run the container through parma-runc"
 run parma-runc --root "$ROOT" create --bundle "$W/bundle" "$ID"

@@ -229,4 +229,9 @@ const char *policy_image_canonical (const struct policy *p);
 /* Appends canonical containers (a fragment's) to a full-load policy. */
 int policy_append_containers (struct policy *p, json_t *canon_containers, parma_error_t *err);
 
+/* The one error shape of policy documents: "<path>: <why>" (path "" =
+   "policy"), control characters escaped, EINVAL (normalize.c). */
+int policy_fail_at (parma_error_t *err, const char *path, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
 #endif

@@ -20,7 +20,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,18 +27,6 @@
 /* Bounded so the count is exact in any JSON reader (IEEE doubles hold
    integers up to 2^53) and blocks * 4096 fits 64 bits. */
 #define MAX_DATA_BLOCKS (UINT64_C (1) << 52)
-
-static int __attribute__ ((format (printf, 3, 4)))
-fail (parma_error_t *err, const char *path, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  cleanup_free char *msg = xvasprintf (fmt, ap);
-  va_end (ap);
-  cleanup_free char *line = xasprintf ("%s: %s", path, msg);
-  cleanup_free char *safe = policy_escape_controls (line);
-  return parma_error_make (err, EINVAL, "%s", safe);
-}
 
 /* The object form: exactly root_hash and data_blocks. */
 static int
@@ -52,7 +39,8 @@ norm_layer_object (json_t *e, const char *path, json_t **out, parma_error_t *err
     if (strcmp (k, "root_hash") != 0 && strcmp (k, "data_blocks") != 0)
       {
         cleanup_free char *pk = xasprintf ("%s.%s", path, k);
-        return fail (err, pk, "unknown key (a layer object has root_hash and data_blocks)");
+        return policy_fail_at (err, pk,
+                               "unknown key (a layer object has root_hash and data_blocks)");
       }
   }
   cleanup_free char *ph = xasprintf ("%s.root_hash", path);
@@ -60,17 +48,17 @@ norm_layer_object (json_t *e, const char *path, json_t **out, parma_error_t *err
   json_t *rh = json_object_get (e, "root_hash");
   json_t *db = json_object_get (e, "data_blocks");
   if (rh == NULL)
-    return fail (err, ph, "required");
+    return policy_fail_at (err, ph, "required");
   if (!json_is_string (rh))
-    return fail (err, ph, "must be a string of 64 or 128 hex digits");
+    return policy_fail_at (err, ph, "must be a string of 64 or 128 hex digits");
   cleanup_free char *hex = NULL;
   if (policy_normalize_hex_digest (json_string_value (rh), ph, &hex, err) < 0)
     return -1;
   if (db == NULL)
-    return fail (err, pb, "required (the layer's 4096-byte data block count)");
+    return policy_fail_at (err, pb, "required (the layer's 4096-byte data block count)");
   if (!json_is_integer (db) || json_integer_value (db) < 1
       || (uint64_t)json_integer_value (db) > MAX_DATA_BLOCKS)
-    return fail (err, pb, "must be an integer in [1, %" PRIu64 "]", MAX_DATA_BLOCKS);
+    return policy_fail_at (err, pb, "must be an integer in [1, %" PRIu64 "]", MAX_DATA_BLOCKS);
   *out = json_pack ("{s:s, s:I}", "root_hash", hex, "data_blocks", json_integer_value (db));
   if (*out == NULL)
     abort (); /* only on allocation: the hex is ASCII */
@@ -83,7 +71,7 @@ policy_normalize_layers (json_t *in, const char *path, json_t *out, parma_error_
   cleanup_free char *p = path[0] ? xasprintf ("%s.layers", path) : xstrdup ("layers");
   json_t *v = json_object_get (in, "layers");
   if (v != NULL && !json_is_array (v))
-    return fail (err, p, "must be an array of root hashes");
+    return policy_fail_at (err, p, "must be an array of root hashes");
   cleanup_json json_t *arr = json_array ();
   for (size_t i = 0; v && i < json_array_size (v); i++)
     {
@@ -103,8 +91,8 @@ policy_normalize_layers (json_t *in, const char *path, json_t *out, parma_error_
             return -1;
         }
       else
-        return fail (err, pi,
-                     "must be a root hash string or {\"root_hash\": ..., \"data_blocks\": ...}");
+        return policy_fail_at (
+            err, pi, "must be a root hash string or {\"root_hash\": ..., \"data_blocks\": ...}");
       json_array_append_new (arr, norm);
     }
   json_object_set (out, "layers", arr);
@@ -178,10 +166,11 @@ policy_check_layer_counts (struct policy *p, parma_error_t *err)
       {
         cleanup_free char *path
             = xasprintf ("containers[%zu].layers[%zu].data_blocks", v[i].container, v[i].layer);
-        return fail (err, path,
-                     "%" PRIu64 ", but containers[%zu].layers[%zu] records %" PRIu64
-                     " for root hash %s (one image per root hash)",
-                     v[i].blocks, v[i - 1].container, v[i - 1].layer, v[i - 1].blocks, v[i].root);
+        return policy_fail_at (err, path,
+                               "%" PRIu64 ", but containers[%zu].layers[%zu] records %" PRIu64
+                               " for root hash %s (one image per root hash)",
+                               v[i].blocks, v[i - 1].container, v[i - 1].layer, v[i - 1].blocks,
+                               v[i].root);
       }
   return 0;
 }

@@ -30,8 +30,8 @@ const char *const policy_hook_kinds[N_HOOK_KINDS]
 const char *const policy_hook_oci_names[N_HOOK_KINDS]
     = { "createContainer", "createRuntime", "poststart", "poststop", "prestart", "startContainer" };
 
-static int __attribute__ ((format (printf, 3, 4)))
-fail (parma_error_t *err, const char *path, const char *fmt, ...)
+int
+policy_fail_at (parma_error_t *err, const char *path, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -59,7 +59,7 @@ static int
 check_object (json_t *v, const char *path, const char *const *keys, parma_error_t *err)
 {
   if (!json_is_object (v))
-    return fail (err, path, "must be an object");
+    return policy_fail_at (err, path, "must be an object");
   const char *k;
   json_t *val;
   json_object_foreach (v, k, val)
@@ -70,7 +70,7 @@ check_object (json_t *v, const char *path, const char *const *keys, parma_error_
     if (!known)
       {
         cleanup_free char *p = join (path, k);
-        return fail (err, p, "unknown key");
+        return policy_fail_at (err, p, "unknown key");
       }
   }
   return 0;
@@ -86,7 +86,7 @@ norm_bool (json_t *in, const char *path, const char *key, bool def, json_t *out,
   else if (!json_is_boolean (v))
     {
       cleanup_free char *p = join (path, key);
-      return fail (err, p, "must be true or false");
+      return policy_fail_at (err, p, "must be true or false");
     }
   else
     json_incref (v);
@@ -102,12 +102,12 @@ norm_string (json_t *in, const char *path, const char *key, const char *def, jso
   if (v == NULL && def == NULL)
     {
       cleanup_free char *p = join (path, key);
-      return fail (err, p, "required");
+      return policy_fail_at (err, p, "required");
     }
   if (v != NULL && !json_is_string (v))
     {
       cleanup_free char *p = join (path, key);
-      return fail (err, p, "must be a string");
+      return policy_fail_at (err, p, "must be a string");
     }
   json_object_set_new (out, key, json_string (v ? json_string_value (v) : def));
   return 0;
@@ -124,7 +124,7 @@ norm_uint (json_t *in, const char *path, const char *key, json_int_t def, json_i
       if (!json_is_integer (v) || json_integer_value (v) < 0 || json_integer_value (v) > max)
         {
           cleanup_free char *p = join (path, key);
-          return fail (err, p, "must be an integer in [0, %" JSON_INTEGER_FORMAT "]", max);
+          return policy_fail_at (err, p, "must be an integer in [0, %" JSON_INTEGER_FORMAT "]", max);
         }
       n = json_integer_value (v);
     }
@@ -149,9 +149,9 @@ norm_strv (json_t *in, const char *path, const char *key, bool required, bool is
   cleanup_free char *p = join (path, key);
   json_t *v = json_object_get (in, key);
   if (v == NULL && required)
-    return fail (err, p, "required");
+    return policy_fail_at (err, p, "required");
   if (v != NULL && !json_is_array (v))
-    return fail (err, p, "must be an array of strings");
+    return policy_fail_at (err, p, "must be an array of strings");
   size_t n = v ? json_array_size (v) : 0;
   cleanup_free json_t **items = xcalloc (n + 1, sizeof *items);
   for (size_t i = 0; i < n; i++)
@@ -159,7 +159,7 @@ norm_strv (json_t *in, const char *path, const char *key, bool required, bool is
       json_t *s = json_array_get (v, i);
       cleanup_free char *pi = join_index (p, i);
       cleanup_free char *norm = NULL;
-      int ret = json_is_string (s) ? 0 : fail (err, pi, "must be a string");
+      int ret = json_is_string (s) ? 0 : policy_fail_at (err, pi, "must be a string");
       if (ret == 0 && fn)
         ret = fn (json_string_value (s), pi, &norm, err);
       if (ret < 0)
@@ -194,7 +194,7 @@ static int
 norm_cap (const char *s, const char *path, char **out, parma_error_t *err)
 {
   if (s[0] == '\0' || isdigit ((unsigned char) s[0]))
-    return fail (err, path, "not a capability name: \"%s\"", s);
+    return policy_fail_at (err, path, "not a capability name: \"%s\"", s);
   cleanup_free char *upper = NULL;
   if (strncasecmp (s, "CAP_", 4) == 0)
     upper = xstrdup (s);
@@ -204,11 +204,11 @@ norm_cap (const char *s, const char *path, char **out, parma_error_t *err)
     *c = (char) toupper ((unsigned char) *c);
   int n = policy_cap_number (upper);
   if (n < 0)
-    return fail (err, path, "unknown capability \"%s\"", s);
+    return policy_fail_at (err, path, "unknown capability \"%s\"", s);
   /* Re-spell from the number so aliases collapse to one name. */
   char *name = cap_to_name ((cap_value_t) n);
   if (name == NULL)
-    return fail (err, path, "unknown capability \"%s\"", s);
+    return policy_fail_at (err, path, "unknown capability \"%s\"", s);
   *out = xstrdup (name);
   cap_free (name);
   for (char *c = *out; *c; c++)
@@ -223,14 +223,14 @@ norm_hex_digest (const char *s, const char *path, char **out, parma_error_t *err
     s += 7;
   size_t n = strlen (s);
   if (n != 64 && n != 128)
-    return fail (err, path, "must be 64 or 128 hex digits");
+    return policy_fail_at (err, path, "must be 64 or 128 hex digits");
   *out = xstrdup (s);
   for (char *c = *out; *c; c++)
     {
       if (!isxdigit ((unsigned char) *c))
         {
           free (steal_pointer (out));
-          return fail (err, path, "must be 64 or 128 hex digits");
+          return policy_fail_at (err, path, "must be 64 or 128 hex digits");
         }
       *c = (char) tolower ((unsigned char) *c);
     }
@@ -248,7 +248,7 @@ norm_abs_path (const char *s, const char *path, char **out, parma_error_t *err)
 {
   (void) out;
   if (s[0] != '/')
-    return fail (err, path, "must be an absolute path");
+    return policy_fail_at (err, path, "must be an absolute path");
   return 0;
 }
 
@@ -262,11 +262,11 @@ norm_namespace (const char *s, const char *path, char **out, parma_error_t *err)
     if (strlen (types[i]) == tl && strncmp (types[i], s, tl) == 0)
       {
         if (s[tl] == ':' && s[tl + 1] != '/' && !policy_cri_namespace_is_placeholder (s))
-          return fail (err, path, "namespace path must be absolute (or $(sandbox-ns))");
+          return policy_fail_at (err, path, "namespace path must be absolute (or $(sandbox-ns))");
         (void) out;
         return 0;
       }
-  return fail (err, path, "unknown namespace \"%s\" (want TYPE or TYPE:/path)", s);
+  return policy_fail_at (err, path, "unknown namespace \"%s\" (want TYPE or TYPE:/path)", s);
 }
 
 /* ---- rules ---- */
@@ -290,7 +290,7 @@ norm_strategy (json_t *in, const char *path, const char *key, json_t *out, bool 
   if (s == NULL || (strcmp (s, "string") != 0 && strcmp (s, "re") != 0))
     {
       cleanup_free char *p = join (path, key);
-      return fail (err, p, "must be \"string\" or \"re\"");
+      return policy_fail_at (err, p, "must be \"string\" or \"re\"");
     }
   *is_re = strcmp (s, "re") == 0;
   json_object_set_new (out, key, json_string (s));
@@ -310,7 +310,7 @@ norm_env_rules (json_t *in, const char *path, const char *key, json_t *def, json
       return 0;
     }
   if (v != NULL && !json_is_array (v))
-    return fail (err, p, "must be an array of rules");
+    return policy_fail_at (err, p, "must be an array of rules");
   json_t *arr = json_array ();
   json_object_set_new (out, key, arr);
   for (size_t i = 0; v && i < json_array_size (v); i++)
@@ -328,7 +328,7 @@ norm_env_rules (json_t *in, const char *path, const char *key, json_t *def, json
       if (is_re && check_re (pat, pp, err) < 0)
         return -1;
       if (!is_re && strchr (pat, '=') == NULL)
-        return fail (err, pp, "a string rule must be NAME=VALUE");
+        return policy_fail_at (err, pp, "a string rule must be NAME=VALUE");
     }
   return 0;
 }
@@ -360,7 +360,7 @@ norm_user (json_t *in, const char *path, json_t *def, json_t *out, parma_error_t
   if (g != NULL && !json_is_array (g))
     {
       cleanup_free char *pg = join (p, "additional_gids");
-      ret = fail (err, pg, "must be an array of integers");
+      ret = policy_fail_at (err, pg, "must be an array of integers");
     }
   size_t ng = g && ret == 0 ? json_array_size (g) : 0;
   cleanup_free json_int_t *gids = xcalloc (ng + 1, sizeof *gids);
@@ -370,7 +370,7 @@ norm_user (json_t *in, const char *path, json_t *def, json_t *out, parma_error_t
       if (!json_is_integer (e) || json_integer_value (e) < 0 || json_integer_value (e) > UINT32_MAX)
         {
           cleanup_free char *pg = xasprintf ("%s.additional_gids[%zu]", p, i);
-          ret = fail (err, pg, "must be an integer in [0, 4294967295]");
+          ret = policy_fail_at (err, pg, "must be an integer in [0, 4294967295]");
         }
       else
         gids[i] = json_integer_value (e);
@@ -399,7 +399,7 @@ norm_user (json_t *in, const char *path, json_t *def, json_t *out, parma_error_t
         um = -1;
       cleanup_free char *pu = join (p, "umask");
       if ((end && *end) || um < 0 || um > 0777)
-        ret = fail (err, pu, "must be an octal string like \"0022\" (at most 0777)");
+        ret = policy_fail_at (err, pu, "must be an octal string like \"0022\" (at most 0777)");
     }
   char ubuf[8];
   snprintf (ubuf, sizeof ubuf, "%04lo", (unsigned long) (um & 0777));
@@ -439,7 +439,7 @@ norm_signals (json_t *in, const char *path, json_t *out, parma_error_t *err)
   cleanup_free char *p = join (path, "signals");
   json_t *v = json_object_get (in, "signals");
   if (v != NULL && !json_is_array (v))
-    return fail (err, p, "must be an array of signal names or numbers");
+    return policy_fail_at (err, p, "must be an array of signal names or numbers");
   uint64_t set = 0;
   for (size_t i = 0; v && i < json_array_size (v); i++)
     {
@@ -452,7 +452,7 @@ norm_signals (json_t *in, const char *path, json_t *out, parma_error_t *err)
       if (n < 0)
         {
           cleanup_free char *pi = join_index (p, i);
-          return fail (err, pi, "not a signal (1..64 or a name like \"SIGTERM\")");
+          return policy_fail_at (err, pi, "not a signal (1..64 or a name like \"SIGTERM\")");
         }
       set |= UINT64_C (1) << (n - 1);
     }
@@ -475,7 +475,7 @@ norm_process_fields (json_t *in, const char *path, json_t *defaults, json_t *out
   if (json_array_size (json_object_get (out, "command")) == 0)
     {
       cleanup_free char *p = join (path, "command");
-      return fail (err, p, "must not be empty");
+      return policy_fail_at (err, p, "must not be empty");
     }
   json_t *d = defaults;
   if (norm_env_rules (in, path, "env_rules", d ? json_object_get (d, "env_rules") : NULL, out, err)
@@ -503,7 +503,7 @@ norm_objv (json_t *in, const char *path, const char *key, obj_fn fn, json_t *out
   cleanup_free char *p = join (path, key);
   json_t *v = json_object_get (in, key);
   if (v != NULL && !json_is_array (v))
-    return fail (err, p, "must be an array of objects");
+    return policy_fail_at (err, p, "must be an array of objects");
   json_t *arr = json_array ();
   json_object_set_new (out, key, arr);
   for (size_t i = 0; v && i < json_array_size (v); i++)
@@ -548,7 +548,7 @@ norm_device (json_t *in, const char *path, json_t *o, parma_error_t *err)
   const char *t = json_string_value (json_object_get (o, "type"));
   cleanup_free char *pt = join (path, "type");
   if (strcmp (t, "c") != 0 && strcmp (t, "b") != 0 && strcmp (t, "u") != 0 && strcmp (t, "p") != 0)
-    return fail (err, pt, "must be one of \"c\", \"b\", \"u\", \"p\"");
+    return policy_fail_at (err, pt, "must be one of \"c\", \"b\", \"u\", \"p\"");
   cleanup_free char *pp = join (path, "path");
   return norm_abs_path (json_string_value (json_object_get (o, "path")), pp, NULL, err);
 }
@@ -563,7 +563,7 @@ norm_rlimit (json_t *in, const char *path, json_t *o, parma_error_t *err)
     return -1;
   cleanup_free char *pt = join (path, "type");
   if (strncmp (json_string_value (json_object_get (o, "type")), "RLIMIT_", 7) != 0)
-    return fail (err, pt, "must be an RLIMIT_* name");
+    return policy_fail_at (err, pt, "must be an RLIMIT_* name");
   return 0;
 }
 
@@ -620,7 +620,7 @@ norm_sysctls (json_t *in, const char *path, json_t *out, parma_error_t *err)
   cleanup_free char *p = join (path, "sysctls");
   json_t *v = json_object_get (in, "sysctls");
   if (v != NULL && !json_is_object (v))
-    return fail (err, p, "must be an object of name: value strings");
+    return policy_fail_at (err, p, "must be an object of name: value strings");
   json_t *o = json_object ();
   json_object_set_new (out, "sysctls", o);
   const char *k;
@@ -631,7 +631,7 @@ norm_sysctls (json_t *in, const char *path, json_t *out, parma_error_t *err)
       if (!json_is_string (val))
         {
           cleanup_free char *pk = join (p, k);
-          return fail (err, pk, "must be a string");
+          return policy_fail_at (err, pk, "must be a string");
         }
       json_object_set (o, k, val);
     }
@@ -648,7 +648,7 @@ norm_execs (json_t *in, const char *path, json_t *container, parma_error_t *err)
   cleanup_free char *p = join (path, "exec_processes");
   json_t *v = json_object_get (in, "exec_processes");
   if (v != NULL && !json_is_array (v))
-    return fail (err, p, "must be an array of objects");
+    return policy_fail_at (err, p, "must be an array of objects");
   json_t *arr = json_array ();
   json_object_set_new (container, "exec_processes", arr);
   for (size_t i = 0; v && i < json_array_size (v); i++)
@@ -700,7 +700,7 @@ policy_normalize_container (json_t *in, const char *path, json_t **out, parma_er
       if (norm_hex_digest (sc, ps, &hex, err) < 0)
         return -1;
       if (strlen (hex) != 64)
-        return fail (err, ps, "must be 64 hex digits (or \"\" for no seccomp)");
+        return policy_fail_at (err, ps, "must be 64 hex digits (or \"\" for no seccomp)");
       json_object_set_new (o, "seccomp_profile_sha256", json_string (hex));
     }
   cleanup_free char *ph = join (path, "hostname");
@@ -721,7 +721,7 @@ norm_issuer_pem (const char *pem, const char *path, char **out, parma_error_t *e
   EVP_PKEY *key = in ? PEM_read_bio_PUBKEY (in, NULL, NULL, NULL) : NULL;
   BIO_free (in);
   if (key == NULL)
-    return fail (err, path, "not a PEM public key");
+    return policy_fail_at (err, path, "not a PEM public key");
   int ok = EVP_PKEY_is_a (key, "ED25519");
   if (!ok && EVP_PKEY_is_a (key, "EC"))
     {
@@ -740,9 +740,9 @@ norm_issuer_pem (const char *pem, const char *path, char **out, parma_error_t *e
   BIO_free (o);
   EVP_PKEY_free (key);
   if (!ok)
-    return fail (err, path, "issuer key must be ECDSA P-384 or Ed25519");
+    return policy_fail_at (err, path, "issuer key must be ECDSA P-384 or Ed25519");
   if (*out == NULL)
-    return fail (err, path, "cannot re-encode the issuer key");
+    return policy_fail_at (err, path, "cannot re-encode the issuer key");
   return 0;
 }
 
@@ -773,9 +773,9 @@ policy_normalize (json_t *in, json_t **out, parma_error_t *err)
     return -1;
   json_t *ver = json_object_get (in, "version");
   if (ver == NULL)
-    return fail (err, "version", "required (1)");
+    return policy_fail_at (err, "version", "required (1)");
   if (!json_is_integer (ver) || json_integer_value (ver) != POLICY_VERSION)
-    return fail (err, "version", "must be 1");
+    return policy_fail_at (err, "version", "must be 1");
   cleanup_json json_t *o = json_object ();
   json_object_set_new (o, "version", json_integer (POLICY_VERSION));
   for (size_t i = 0; i < POLICY_N_SWITCHES; i++)
@@ -795,7 +795,7 @@ policy_normalize (json_t *in, json_t **out, parma_error_t *err)
     json_object_set_new (o, "owner_keys", owner_keys);
   json_t *cs = json_object_get (in, "containers");
   if (cs != NULL && !json_is_array (cs))
-    return fail (err, "containers", "must be an array of objects");
+    return policy_fail_at (err, "containers", "must be an array of objects");
   json_t *arr = json_array ();
   json_object_set_new (o, "containers", arr);
   for (size_t i = 0; cs && i < json_array_size (cs); i++)

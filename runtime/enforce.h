@@ -67,6 +67,12 @@ int parma_enforce_exec (struct parma_globals *g, const struct parma_request *req
 int parma_enforce_verb (struct parma_globals *g, const struct parma_request *req, struct policy *p,
                         parma_error_t *err);
 
+/* After an admitted create/run/restore whose entry pins layers: root.path
+   in b's config (and b's sealed copy) becomes the verified rootfs's
+   private mount (enforce_create.c); a no-op otherwise. */
+struct parma_bundle;
+int parma_verified_rootfs_apply (struct parma_bundle *b, parma_error_t *err);
+
 /* Parses the admission record's policy_entry "<index>:<name>". */
 int parma_entry_index (const char *entry, size_t *index);
 

@@ -11,6 +11,7 @@
 #include "common/oci.h"
 #include "common/xalloc.h"
 #include "policy/policy.h"
+#include "runtime/bundle.h"
 #include "runtime/enforce.h"
 #include "runtime/enforce_pod.h"
 #include "runtime/runtime.h"
@@ -28,8 +29,8 @@ check_create_flags (const struct parma_request *req, const struct policy_verdict
   /* chroot instead of pivot_root leaves the old root reachable from the
      container (DESIGN §2). */
   if (o->no_pivot.set && o->no_pivot.v)
-    return parma_error_make (err, 0,
-                             "no_pivot: --no-pivot (chroot instead of pivot_root) is never allowed");
+    return parma_error_make (
+        err, 0, "no_pivot: --no-pivot (chroot instead of pivot_root) is never allowed");
   /* Extra fds are host-chosen open files handed into the container. */
   if (o->preserve_fds.set && o->preserve_fds.v > 0)
     return parma_error_make (err, 0,
@@ -56,12 +57,33 @@ verdict_error (struct policy_verdict *v, parma_error_t *err)
   return -1;
 }
 
+/* The private mount of the verified rootfs check_rootfs_layers admitted,
+   which runc is given instead of the host's root.path. */
+static char *verified_rootfs;
+
+int
+parma_verified_rootfs_apply (struct parma_bundle *b, parma_error_t *err)
+{
+  cleanup_free char *path = verified_rootfs;
+  verified_rootfs = NULL;
+  if (path == NULL)
+    return 0;
+  free (b->config->root->path);
+  b->config->root->path = b->rootfs = steal_pointer (&path);
+  free (b->sealed);
+  b->sealed = NULL;
+  if (oci_config_write (b->config, &b->sealed, &b->sealed_len, err) < 0)
+    return parma_error_wrap (err, "seal the verified rootfs");
+  return 0;
+}
+
 /* The matcher cannot see mounts (it does no I/O): when the matched entry pins
-   layers, the rootfs must be the overlay of exactly those verified layer
-   mounts, each activated by `parma-runc mount-layer` under this pinned
-   policy and recorded in <state_dir>/layers (verb_layer.c, DESIGN §6); a
-   `parma-verity open` record, whose allowed roots came from its caller,
-   does not count.  An entry without layers accepts any rootfs. */
+   layers, the bundle's root.path must name a rootfs `parma-runc
+   mount-rootfs` built under this pinned policy from exactly those layers,
+   each activated by `parma-runc mount-layer` (verb_layer.c, DESIGN §6),
+   and not yet used by another container: the check claims it for (root,
+   id), and runc gets the rootfs's private mount (never a path the host can
+   reach).  An entry without layers accepts any rootfs. */
 static int
 check_rootfs_layers (struct parma_globals *g, const struct parma_request *req, struct policy *p,
                      size_t index, parma_error_t *err)
@@ -73,12 +95,15 @@ check_rootfs_layers (struct parma_globals *g, const struct parma_request *req, s
   if (n == 0)
     return 0;
   if (req->rootfs == NULL)
-    return parma_error_make (err, 0, "layers: the policy pins %zu layers but there is no rootfs", n);
+    return parma_error_make (err, 0, "layers: the policy pins %zu layers but there is no rootfs",
+                             n);
   cleanup_free char *dir = xasprintf ("%s/layers", g->config->state_dir);
   cleanup_free char *pinned = hex_encode (policy_sha256 (p), POLICY_SHA256_LEN);
+  cleanup_free char *claimant = xasprintf ("root %s id %s", g->root, req->id);
   parma_error_t verr = NULL;
-  if (verity_check_rootfs_pinned (dir, req->rootfs, layers, n,
-                                  policy_switch (p, POLICY_ALLOW_UNENCRYPTED_SCRATCH), pinned,
+  free (verified_rootfs);
+  verified_rootfs = NULL;
+  if (verity_check_rootfs_pinned (dir, req->rootfs, layers, n, pinned, claimant, &verified_rootfs,
                                   &verr)
       == 0)
     return 0;
@@ -97,8 +122,7 @@ parma_enforce_create (struct parma_globals *g, const struct parma_request *req, 
   if (cfg == NULL)
     return parma_error_make (err, 0, "config: no config.json");
   cleanup_free char *seccomp = NULL;
-  if (cfg->linux_ && cfg->linux_->seccomp
-      && policy_seccomp_digest (cfg, &seccomp, err) < 0)
+  if (cfg->linux_ && cfg->linux_->seccomp && policy_seccomp_digest (cfg, &seccomp, err) < 0)
     return parma_error_wrap (err, "seccomp");
   struct policy_context ctx = { .container_id = req->id, .seccomp_sha256 = seccomp };
   __attribute__ ((cleanup (parma_pod_release))) struct parma_pod pod;

@@ -284,8 +284,9 @@ struct parma_command
   parma_verb_fn fn;
 };
 const struct parma_command *parma_find_command (const char *name);
-/* parma's own verbs (verb_layer.c: mount-layer, unmount-layer), found by
-   parma_find_command but not listed in the runc-shaped --help. */
+/* parma's own verbs (verb_layer.c: mount-layer, unmount-layer, mount-rootfs,
+   unmount-rootfs), found by parma_find_command but not listed in the
+   runc-shaped --help. */
 const struct parma_command *parma_find_layer_command (const char *name);
 extern const struct cli_command cmd_create, cmd_run, cmd_exec, cmd_kill, cmd_delete, cmd_start,
     cmd_pause, cmd_resume, cmd_state, cmd_events, cmd_ps, cmd_list, cmd_update, cmd_checkpoint,

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* mount-layer, unmount-layer: verified layer activation from the runtime.
+/* mount-layer, unmount-layer: verified layer activation from the runtime;
+   mount-rootfs, unmount-rootfs: the container rootfs built from those
+   layers (verity/rootfs.c says why parma, not the host, builds it).
    These are parma's own verbs (runc has none like them), so they are not
    listed in `parma-runc --help`, which keeps runc's layout; `parma-runc help
    mount-layer` and parma-runc(8) describe them.
@@ -15,7 +17,7 @@
    128-digit policy root, sha512; 4096-byte blocks; format 1; 32 zero bytes
    of salt), compiled in and chosen by the policy's root, never by the host;
    the host names only where the bytes are (image, optional separate tree,
-   data block count), which the root hash binds, and a superblock found
+   and the data block count unless the policy records it), and a superblock found
    there is only checked against these parameters.  The record written for
    the rootfs stack check carries the pinned policy's SHA-256, and create
    trusts no other record (enforce_create.c).  Every decision is one line
@@ -54,7 +56,9 @@ static const struct cli_option mount_layer_options[] = {
            "the image",
            NULL),
   CLI_OPT (struct layer_opts, data_blocks, "data-blocks", NULL, CLI_UINT,
-           "4096-byte data blocks of the image (required for an appended tree)", NULL),
+           "4096-byte data blocks of the image (default: the policy's data_blocks for the "
+           "root; else required for an appended tree)",
+           NULL),
   CLI_OPT (struct layer_opts, no_superblock, "no-superblock", NULL, CLI_BOOL,
            "the tree has no veritysetup superblock (Kata's layout)", NULL),
 };
@@ -81,13 +85,48 @@ static const struct cli_command cmd_unmount_layer = {
   .n_options = 0,
 };
 
+struct rootfs_opts
+{
+  struct cli_int scratch_size;
+};
+
+static const struct cli_option mount_rootfs_options[] = {
+  CLI_OPT (struct rootfs_opts, scratch_size, "scratch-size", NULL, CLI_UINT,
+           "bytes of guest memory for the writable layer (default: tmpfs's, half of RAM)", NULL),
+};
+
+static const struct cli_command cmd_mount_rootfs = {
+  .name = "mount-rootfs",
+  .summary = "build a container rootfs from layers mount-layer verified (parma only)",
+  .args_usage = "<name> <target> <layer-name>...\n\nWhere \"<name>\" names the rootfs (and its "
+                "record), \"<target>\" is the\nbundle's root.path directory and each "
+                "\"<layer-name>\" a layer mount-layer\nactivated, base first.",
+  .description = "Overlays the verified layer mounts (passed to the kernel by file\n"
+                 "descriptor, never by path) with a fresh tmpfs as the writable layer and\n"
+                 "mounts the result on <target>. create admits a container that pins layers\n"
+                 "only on such a rootfs, and only one container per rootfs. See parma-runc(8).",
+  .options = mount_rootfs_options,
+  .n_options = sizeof mount_rootfs_options / sizeof mount_rootfs_options[0],
+};
+
+static const struct cli_command cmd_unmount_rootfs = {
+  .name = "unmount-rootfs",
+  .summary = "unmount a rootfs mount-rootfs built and remove its record (parma only)",
+  .args_usage = "<name>",
+  .options = NULL,
+  .n_options = 0,
+};
+
 static int verb_mount_layer (struct parma_globals *g, int argc, char **argv, parma_error_t *err);
-static int verb_unmount_layer (struct parma_globals *g, int argc, char **argv,
-                               parma_error_t *err);
+static int verb_unmount_layer (struct parma_globals *g, int argc, char **argv, parma_error_t *err);
+static int verb_mount_rootfs (struct parma_globals *g, int argc, char **argv, parma_error_t *err);
+static int verb_unmount_rootfs (struct parma_globals *g, int argc, char **argv, parma_error_t *err);
 
 static const struct parma_command layer_commands[] = {
   { &cmd_mount_layer, verb_mount_layer },
   { &cmd_unmount_layer, verb_unmount_layer },
+  { &cmd_mount_rootfs, verb_mount_rootfs },
+  { &cmd_unmount_rootfs, verb_unmount_rootfs },
 };
 
 const struct parma_command *
@@ -115,10 +154,10 @@ audit (const struct layer_call *c, const char *decision, const char *reason, par
 {
   const struct parma_config *cfg = c->g->config;
   cleanup_free char *now = parma_time_rfc3339 ();
-  json_t *j = json_pack ("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:b}", "time", now, "verb",
-                         c->g->verb, "id", c->name, "root", c->g->root, "decision", decision,
-                         "reason", reason, "mode",
-                         cfg->mode == PARMA_MODE_AUDIT ? "audit" : "enforce", "admitted", false);
+  json_t *j
+      = json_pack ("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:b}", "time", now, "verb", c->g->verb,
+                   "id", c->name, "root", c->g->root, "decision", decision, "reason", reason,
+                   "mode", cfg->mode == PARMA_MODE_AUDIT ? "audit" : "enforce", "admitted", false);
   if (j == NULL)
     return parma_error_make (err, EINVAL, "audit record: not valid UTF-8");
   if (c->root_hash)
@@ -209,21 +248,26 @@ policy_lists_root (struct policy *p, const char *root, bool *listed, parma_error
   return 0;
 }
 
-/* parma's layer convention; the algorithm follows the policy root's length. */
+/* parma's layer convention; the algorithm follows the policy root's length
+   and the data size the policy's recorded count (`policy_blocks`; 0 = none
+   recorded: then the host's --data-blocks, or with --hash-file the image's
+   size).  Whether a given --data-blocks agrees is mount-layer's rule. */
 static int
-layer_params (const struct layer_opts *o, const char *root, struct verity_params *p,
-              parma_error_t *err)
+layer_params (const struct layer_opts *o, const char *root, uint64_t policy_blocks,
+              struct verity_params *p, parma_error_t *err)
 {
   size_t len = strlen (root);
   if (strspn (root, "0123456789abcdefABCDEF") != len || (len != 64 && len != 128))
     return parma_error_make (err, EINVAL, "root hash: `%s` is not 64 or 128 hex digits", root);
-  if (!o->hash_file.set && !(o->data_blocks.set && o->data_blocks.u > 0))
+  if (policy_blocks == 0 && !o->hash_file.set && !(o->data_blocks.set && o->data_blocks.u > 0))
     return parma_error_make (err, EINVAL,
                              "--data-blocks: required (and > 0) when the tree is appended to the "
-                             "image (no --hash-file)");
-  uint64_t blocks = o->data_blocks.set ? o->data_blocks.u : 0;
+                             "image (no --hash-file) and the policy records no data_blocks for "
+                             "the root");
+  uint64_t blocks = policy_blocks ? policy_blocks : o->data_blocks.set ? o->data_blocks.u : 0;
   if (blocks > UINT64_MAX / 4096)
-    return parma_error_make (err, EINVAL, "--data-blocks: %llu is too large",
+    return parma_error_make (err, EINVAL, "%s: %llu is too large",
+                             policy_blocks ? "the policy's data_blocks" : "--data-blocks",
                              (unsigned long long)blocks);
   verity_params_init_layer (p, blocks * 4096);
   if (len == 128)
@@ -262,7 +306,8 @@ parse_layer_verb (struct parma_globals *g, const struct cli_command *cmd, void *
   int r = parma_parse_verb (g, cmd, opts, argc, argv, args, &n_args, err);
   if (r != CLI_PARSED)
     return r;
-  if (parma_check_args (g, cmd, n_args, want, ARGS_EXACT, err) < 0)
+  bool at_least = cmd == &cmd_mount_rootfs;
+  if (parma_check_args (g, cmd, n_args, want, at_least ? ARGS_MIN : ARGS_EXACT, err) < 0)
     return -1;
   g->id = (*args)[0];
   if (verity_valid_name ((*args)[0], err) < 0 || parma_prepare (g, err) < 0)
@@ -287,7 +332,9 @@ activate (const struct layer_call *c, const struct layer_opts *o, const char *im
     .mount_point = mount_point,
     .state_dir = dir,
     .backend = VERITY_BACKEND_AUTO,
-    .allow_fallback = true, /* as strong as dm-verity, at the cost of memory */
+    /* verified in full; re-checked at mount-rootfs and create
+       (parma-runc(8), SECURITY NOTES) */
+    .allow_fallback = true,
     .policy_sha256 = c->pin->sha256_hex,
   };
   cleanup_close int lock = lock_layers (c->g->config, err);
@@ -389,15 +436,36 @@ verb_mount_layer (struct parma_globals *g, int argc, char **argv, parma_error_t 
   struct verity_params p;
   if (!o.mount.set)
     return parma_error_make (err, EINVAL, "--mount: required");
-  if (layer_params (&o, root, &p, err) < 0)
-    return -1;
   struct parma_pinned pin = { 0 };
   struct layer_call c = { .g = g, .name = args[0], .root_hash = root, .pin = &pin };
   if (pin_policy (&c, &pin, err) < 0)
     return -1;
+  /* The geometry comes from the pinned policy when it records the layer's
+     data block count: a dm-verity root hash alone also names the shorter
+     "images" made of its tree's inner levels.  The host's --data-blocks
+     counts only where the policy records none; an open-door policy pins
+     nothing (any layer, the host's count). */
+  uint64_t pinned_blocks = 0;
+  r = policy_switch (pin.policy, POLICY_OPEN_DOOR)
+          ? 0
+          : policy_layer_data_blocks (pin.policy, root, &pinned_blocks, err);
+  if (r == 0)
+    r = layer_params (&o, root, pinned_blocks, &p, err);
   const char *reason = NULL;
   cleanup_free char *mount_point = NULL;
-  r = mount_rules (&c, o.mount.v, &reason, &mount_point, err);
+  if (r == 0)
+    r = mount_rules (&c, o.mount.v, &reason, &mount_point, err);
+  if (r == 0 && pinned_blocks != 0 && o.data_blocks.set && o.data_blocks.u != pinned_blocks)
+    {
+      parma_error_make (err, 0,
+                        "layer_integrity: --data-blocks %llu but the policy records %llu "
+                        "for root %s",
+                        (unsigned long long)o.data_blocks.u, (unsigned long long)pinned_blocks,
+                        root);
+      /* Like every layer_integrity refusal, never let through in audit
+         mode: the host named other bytes than the policy does. */
+      r = deny (&c, err);
+    }
   if (r == 0 && mount_point && overlaps_state_dir (g->config, mount_point))
     {
       parma_error_make (err, 0, "mount point: `%s` would cover parma's state directory `%s`",
@@ -427,6 +495,125 @@ verb_unmount_layer (struct parma_globals *g, int argc, char **argv, parma_error_
   r = lock < 0 ? -1 : verity_close (dir, c.name, err);
   if (r == 0)
     r = audit (&c, "allow", "unmount", err);
+  parma_pinned_release (&pin);
+  return r;
+}
+
+/* ---- mount-rootfs, unmount-rootfs ---- */
+
+struct stack_rule
+{
+  const struct layer_call *call;
+};
+
+/* Some container of the pinned policy lists exactly these roots, base
+   first (create checks the matched entry again).  Refusing here keeps a
+   host from building (and holding memory for) a stack no entry admits. */
+static int
+policy_lists_stack (void *ctx, char *const *roots, size_t n, parma_error_t *err)
+{
+  const struct layer_call *c = ((struct stack_rule *)ctx)->call;
+  struct policy *p = c->pin->policy;
+  if (policy_switch (p, POLICY_OPEN_DOOR))
+    return 0;
+  size_t n_containers = policy_n_containers (p);
+  for (size_t i = 0; i < n_containers; i++)
+    {
+      char *const *layers = NULL;
+      size_t k = 0;
+      if (policy_prefetch_container (p, i, err) < 0
+          || policy_container_layers (p, i, &layers, &k, err) < 0)
+        return parma_error_wrap (err, "policy container %zu", i);
+      bool same = k == n;
+      for (size_t j = 0; same && j < n; j++)
+        same = strcasecmp (layers[j], roots[j]) == 0;
+      if (same)
+        return 0;
+    }
+  parma_error_make (
+      err, 0, "rootfs_layers: no container of the pinned policy has these %zu layers in this order",
+      n);
+  return rule_failed (c, err);
+}
+
+static int
+verb_mount_rootfs (struct parma_globals *g, int argc, char **argv, parma_error_t *err)
+{
+  struct rootfs_opts o = { 0 };
+  cleanup_free const char **args = NULL;
+  int r = parse_layer_verb (g, &cmd_mount_rootfs, &o, argc, argv, 3, &args, err);
+  if (r != CLI_PARSED)
+    return r == CLI_HELP ? 0 : r;
+  struct parma_pinned pin = { 0 };
+  struct layer_call c = { .g = g, .name = args[0], .pin = &pin };
+  if (pin_policy (&c, &pin, err) < 0)
+    return -1;
+  cleanup_free char *target = NULL;
+  r = parma_allowed_path (g->config, "target", args[1], &target, err);
+  if (r < 0)
+    {
+      parma_error_wrap (err, "allowed_dirs");
+      r = rule_failed (&c, err);
+      if (r == 0)
+        r = parma_resolve_path (args[1], &target, err);
+    }
+  if (r == 0 && overlaps_state_dir (g->config, target))
+    {
+      parma_error_make (err, 0, "target: `%s` would cover parma's state directory `%s`", target,
+                        g->config->state_dir);
+      r = deny (&c, err);
+    }
+  cleanup_free char *dir = xasprintf ("%s/layers", g->config->state_dir);
+  struct stack_rule rule = { .call = &c };
+  struct verity_rootfs_request vreq = {
+    .name = c.name,
+    .state_dir = dir,
+    .layer_names = (char *const *)args + 2,
+    .target = target,
+    .policy_sha256 = pin.sha256_hex,
+    .scratch_bytes = o.scratch_size.set ? o.scratch_size.u : 0,
+    .allow_stack = policy_lists_stack,
+    .allow_ctx = &rule,
+  };
+  cleanup_close int lock = r == 0 ? lock_layers (g->config, err) : -1;
+  if (r == 0 && lock < 0)
+    r = -1;
+  if (r == 0 && verity_mount_rootfs (&vreq, err) < 0)
+    {
+      /* A layer that is not the verified mount, or not pinned: refused. */
+      if ((*err)->status == EACCES)
+        {
+          cleanup_free char *why = xstrdup ((*err)->msg);
+          parma_error_release (err);
+          parma_error_make (err, 0, "layer_integrity: %s", why);
+          r = g->verb ? deny (&c, err) : -1;
+        }
+      else
+        r = -1;
+    }
+  else if (r == 0)
+    r = audit (&c, "allow", "verified layers overlaid on a fresh tmpfs", err);
+  parma_pinned_release (&pin);
+  return r;
+}
+
+static int
+verb_unmount_rootfs (struct parma_globals *g, int argc, char **argv, parma_error_t *err)
+{
+  struct rootfs_opts o = { 0 };
+  cleanup_free const char **args = NULL;
+  int r = parse_layer_verb (g, &cmd_unmount_rootfs, &o, argc, argv, 1, &args, err);
+  if (r != CLI_PARSED)
+    return r == CLI_HELP ? 0 : r;
+  struct parma_pinned pin = { 0 };
+  struct layer_call c = { .g = g, .name = args[0], .pin = &pin };
+  if (pin_policy (&c, &pin, err) < 0)
+    return -1;
+  cleanup_free char *dir = xasprintf ("%s/layers", g->config->state_dir);
+  cleanup_close int lock = lock_layers (g->config, err);
+  r = lock < 0 ? -1 : verity_unmount_rootfs (dir, c.name, err);
+  if (r == 0)
+    r = audit (&c, "allow", "unmount rootfs", err);
   parma_pinned_release (&pin);
   return r;
 }

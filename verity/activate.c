@@ -168,7 +168,7 @@ unmount_fd (int *mnt_fd)
 static int
 record_mount (const struct verity_open_request *req, const struct verity_mount_id *made,
               const char *device, const char *fstype, const char *backend,
-              const struct stat *backing, parma_error_t *err)
+              const struct stat *backing, const char *dm_table, dev_t dm_dev, parma_error_t *err)
 {
   cleanup_close int fd = verity_open_dir_nofollow (req->mount_point, err);
   if (fd < 0)
@@ -191,6 +191,9 @@ record_mount (const struct verity_open_request *req, const struct verity_mount_i
     .fstype = (char *)fstype,
     .backend = (char *)backend,
     .dm_name = strcmp (backend, "dm-verity") == 0 ? (char *)req->name : NULL,
+    .dm_table = (char *)dm_table,
+    .dm_major = dm_table ? major (dm_dev) : 0,
+    .dm_minor = dm_table ? minor (dm_dev) : 0,
     .policy_sha256 = (char *)req->policy_sha256,
     .mnt_id = made->mnt_id,
     .mnt_id_unique = made->mnt_id_unique,
@@ -263,7 +266,7 @@ open_memfd_loop (const struct verity_open_request *req, const struct verity_para
       unmount_fd (&mnt_fd);
       return parma_error_make (err, errno, "stat memfd");
     }
-  if (record_mount (req, &made, dev, fstype, "memfd-loop", &backing, err) < 0)
+  if (record_mount (req, &made, dev, fstype, "memfd-loop", &backing, NULL, 0, err) < 0)
     {
       unmount_fd (&mnt_fd);
       return -1;
@@ -293,9 +296,25 @@ open_dm (const struct verity_open_request *req, const struct verity_params *p, i
   cleanup_free char *root_lc = xstrdup (req->root_hex);
   for (char *c = root_lc; *c; c++)
     *c = (char)(*c >= 'A' && *c <= 'F' ? *c - 'A' + 'a' : *c);
+  /* The table the kernel must report from now on: the devices by the
+     numbers of the loops we hold (a node swapped at /dev/loopN before the
+     load shows up as other numbers). */
+  struct stat dst, hst;
+  if (fstat (dloop, &dst) < 0 || fstat (hloop >= 0 ? hloop : dloop, &hst) < 0)
+    return parma_error_make (err, errno, "stat loop device");
+  cleanup_free char *live = verity_dm_live_table (dst.st_rdev, hst.st_rdev, p, root_lc, err);
+  if (live == NULL)
+    return -1;
   if (verity_dm_create (req->name, data_dev, hash_dev ? hash_dev : data_dev, p, root_lc, &dev, err)
       < 0)
     return -1;
+  if (verity_dm_check (req->name, major (dev), minor (dev), live, err) < 0)
+    {
+      parma_error_t ignored = NULL;
+      verity_dm_remove (req->name, &ignored);
+      parma_error_release (&ignored);
+      return parma_error_wrap (err, "layer `%s`", req->name);
+    }
   /* No udev in the guest: our own node in the (trusted) state dir. */
   cleanup_free char *node = xasprintf ("%s/layers/%s.dev", req->state_dir, req->name);
   cleanup_free char *node_name = xasprintf ("%s.dev", req->name);
@@ -316,7 +335,7 @@ open_dm (const struct verity_open_request *req, const struct verity_params *p, i
   cleanup_close int nfd = open (node, O_RDONLY | O_CLOEXEC);
   if (nfd < 0 || verity_detect_fstype (nfd, &fstype, err) < 0
       || mount_layer (node, target_fd, fstype, &made, &mnt_fd, err) < 0
-      || record_mount (req, &made, node, fstype, "dm-verity", NULL, err) < 0)
+      || record_mount (req, &made, node, fstype, "dm-verity", NULL, live, dev, err) < 0)
     {
       if (err && *err == NULL)
         parma_error_make (err, errno, "open `%s`", node);
@@ -422,19 +441,37 @@ verity_close (const char *state_dir, const char *name, parma_error_t *err)
   struct verity_record r;
   if (verity_record_read (state_dir, name, &r, err) < 0)
     return -1;
+  cleanup_free char *user = NULL;
+  if (verity_layer_in_use (state_dir, name, &user, err) < 0 || user)
+    {
+      verity_record_release (&r);
+      return user ? parma_error_make (err, EBUSY, "layer `%s` is under rootfs `%s`: unmount that first",
+                                      name, user)
+                  : -1;
+    }
   int ret = 0;
   /* Unmount only if the mount at that path is still ours. */
   parma_error_t ignored = NULL;
   int fd = verity_open_dir_nofollow (r.mount_point, &ignored);
   parma_error_release (&ignored);
   struct verity_mount_id id;
+  struct verity_mount_id want = { .mnt_id = r.mnt_id, .mnt_id_unique = r.mnt_id_unique,
+                                  .dev_major = r.dev_major, .dev_minor = r.dev_minor };
   bool ours = fd >= 0 && verity_mount_id_fd (fd, &id, &ignored) == 0 && id.is_mount_root
-              && id.mnt_id == r.mnt_id && id.dev_major == r.dev_major
-              && id.dev_minor == r.dev_minor;
+              && id.mnt_id == r.mnt_id && id.mnt_id_unique == r.mnt_id_unique
+              && id.dev_major == r.dev_major && id.dev_minor == r.dev_minor;
   parma_error_release (&ignored);
   if (fd >= 0)
     close (fd); /* an open fd on the mount would make umount EBUSY */
-  if (ours && umount2 (r.mount_point, UMOUNT_NOFOLLOW) < 0)
+  /* Removing the record of a layer mount that is only covered would leave
+     it mounted, unrecorded, holding its device. */
+  cleanup_free char *where = ours ? NULL : verity_mount_elsewhere (&want, r.fstype, r.device);
+  if (where)
+    ret = parma_error_make (err, EBUSY,
+                            "layer `%s`: its verified mount is still mounted at `%s`, not on top "
+                            "of `%s` (covered or moved): unmount what covers it first",
+                            name, where, r.mount_point);
+  if (ret == 0 && ours && umount2 (r.mount_point, UMOUNT_NOFOLLOW) < 0)
     ret = parma_error_make (err, errno, "umount `%s`", r.mount_point);
   if (ret == 0 && r.dm_name)
     {

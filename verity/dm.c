@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* dm-verity through the device-mapper ioctls on /dev/mapper/control
    (kernel include/uapi/linux/dm-ioctl.h; the table as cryptsetup's
-   get_dm_verity_params).  This machine has no device-mapper: tests/verity/
-   dm.sh runs this code against an LD_PRELOAD stand-in for the control
-   device that checks every request the way drivers/md/dm-ioctl.c does, and
-   test_verity_dm checks the table line against veritysetup's. */
+   get_dm_verity_params), and the check that a mounted layer's device still
+   has that table live and no other loaded (DM_TABLE_STATUS: a root caller
+   can reload a dm device under a mount).  This machine has no
+   device-mapper: tests/verity/dm.sh runs this code against an LD_PRELOAD
+   stand-in for the control device that checks every request the way
+   drivers/md/dm-ioctl.c does, and test_verity_dm checks the table line
+   against veritysetup's. */
 #include "verity/internal.h"
 
 #include "common/cleanup.h"
@@ -48,6 +51,15 @@ dm_buffer (const char *name, const char *params, size_t *size)
   snprintf (io->name, sizeof io->name, "%s", name);
   *size = len;
   return io;
+}
+
+/* dm_ioctl.dev is the kernel's huge_encode_dev form: minor low byte,
+   major, then the rest of the minor (include/linux/kdev_t.h). */
+static dev_t
+dm_decode_dev (uint64_t dev)
+{
+  return makedev ((unsigned)((dev >> 8) & 0xfff),
+                  (unsigned)((dev & 0xff) | ((dev >> 12) & 0xfff00)));
 }
 
 static int
@@ -125,10 +137,7 @@ verity_dm_create (const char *name, const char *data_dev, const char *hash_dev,
   /* DM_DEV_SUSPEND without DM_SUSPEND_FLAG resumes: the table goes live. */
   if (dm_ioctl_call (ctl, DM_DEV_SUSPEND, io, "resume", name, err) < 0)
     goto undo;
-  /* io->dev is the kernel's huge_encode_dev form: minor low byte, major,
-     then the rest of the minor (include/linux/kdev_t.h). */
-  *dev = makedev ((unsigned)((io->dev >> 8) & 0xfff),
-                  (unsigned)((io->dev & 0xff) | ((io->dev >> 12) & 0xfff00)));
+  *dev = dm_decode_dev (io->dev);
   return 0;
 undo:
   {
@@ -148,4 +157,94 @@ verity_dm_remove (const char *name, parma_error_t *err)
   size_t size;
   cleanup_free struct dm_ioctl *io = dm_buffer (name, NULL, &size);
   return dm_ioctl_call (ctl, DM_DEV_REMOVE, io, "remove", name, err);
+}
+
+char *
+verity_dm_live_table (dev_t data, dev_t hash, const struct verity_params *p, const char *root_hex,
+                      parma_error_t *err)
+{
+  struct verity_geometry g;
+  if (verity_geometry (p, &g, err) < 0)
+    return NULL;
+  /* The kernel names a table's devices by number (format_dev_t). */
+  cleanup_free char *d = xasprintf ("%u:%u", major (data), minor (data));
+  cleanup_free char *h = xasprintf ("%u:%u", major (hash), minor (hash));
+  cleanup_free char *params = verity_dm_table (d, h, p, &g, root_hex);
+  return xasprintf ("0 %llu verity %s",
+                    (unsigned long long)(p->data_blocks * (p->data_block_size / 512)), params);
+}
+
+/* The one target of DM_TABLE_STATUS's answer in `io` (`size` bytes) as
+   "<start> <length> <type> <params>" in *out; the answer must be one whole
+   target inside the buffer (drivers/md/dm-ioctl.c retrieve_status). */
+static int
+status_line (const struct dm_ioctl *io, size_t size, const char *name, char **out,
+             parma_error_t *err)
+{
+  if (io->flags & DM_BUFFER_FULL_FLAG)
+    return parma_error_make (
+        err, EACCES, "dm-verity device `%s`: live table larger than one verity target", name);
+  if (io->target_count != 1)
+    return parma_error_make (err, EACCES,
+                             "dm-verity device `%s`: live table has %u targets, not the one "
+                             "verity target recorded",
+                             name, io->target_count);
+  if (io->data_start < sizeof *io || io->data_size > size
+      || io->data_size < io->data_start + sizeof (struct dm_target_spec))
+    return parma_error_make (err, EIO, "dm-verity device `%s`: malformed table status", name);
+  const struct dm_target_spec *t = (const void *)((const char *)io + io->data_start);
+  const char *params = (const char *)(t + 1);
+  const char *end = (const char *)io + io->data_size;
+  if (memchr (params, 0, (size_t)(end - params)) == NULL
+      || memchr (t->target_type, 0, sizeof t->target_type) == NULL)
+    return parma_error_make (err, EIO, "dm-verity device `%s`: malformed table status", name);
+  *out = xasprintf ("%llu %llu %s %s", (unsigned long long)t->sector_start,
+                    (unsigned long long)t->length, t->target_type, params);
+  return 0;
+}
+
+int
+verity_dm_check (const char *name, uint32_t dev_major, uint32_t dev_minor, const char *table,
+                 parma_error_t *err)
+{
+  if (strlen (name) >= DM_NAME_LEN)
+    return parma_error_make (err, EINVAL, "device-mapper name `%s` too long", name);
+  cleanup_close int ctl = open (DM_CONTROL, O_RDWR | O_CLOEXEC);
+  if (ctl < 0)
+    return parma_error_make (err, errno,
+                             "dm-verity device `%s`: open " DM_CONTROL " to check its table", name);
+  size_t size;
+  cleanup_free struct dm_ioctl *io = dm_buffer (name, NULL, &size);
+  /* The table lines, not the targets' runtime status; by name only (the
+     kernel refuses a name with a dev). */
+  io->flags = DM_STATUS_TABLE_FLAG;
+  if (ioctl (ctl, DM_TABLE_STATUS, io) < 0)
+    return errno == ENXIO
+               ? parma_error_make (err, EACCES, "dm-verity device `%s` is gone (removed)", name)
+               : parma_error_make (err, errno, "dm-verity device `%s`: table status", name);
+  dev_t dev = dm_decode_dev (io->dev);
+  if (major (dev) != dev_major || minor (dev) != dev_minor)
+    return parma_error_make (err, EACCES, "dm-verity device `%s` is %u:%u, not the recorded %u:%u",
+                             name, major (dev), minor (dev), dev_major, dev_minor);
+  cleanup_free char *uuid = xasprintf ("PARMA-VERITY-%s", name);
+  if (memchr (io->uuid, 0, sizeof io->uuid) == NULL || strcmp (io->uuid, uuid) != 0)
+    return parma_error_make (err, EACCES, "dm-verity device `%s` is not parma's (uuid)", name);
+  /* A loaded, not yet resumed table goes live at the next resume, under
+     the mounted filesystem: refuse it now. */
+  if (io->flags & DM_INACTIVE_PRESENT_FLAG)
+    return parma_error_make (err, EACCES,
+                             "dm-verity device `%s` has an inactive table loaded "
+                             "(a reload pending)",
+                             name);
+  if (!(io->flags & DM_ACTIVE_PRESENT_FLAG) || !(io->flags & DM_READONLY_FLAG))
+    return parma_error_make (err, EACCES, "dm-verity device `%s`: no read-only live table", name);
+  cleanup_free char *live = NULL;
+  if (status_line (io, size, name, &live, err) < 0)
+    return -1;
+  if (strcmp (live, table) != 0)
+    return parma_error_make (err, EACCES,
+                             "dm-verity device `%s`: live table `%s` is not the "
+                             "recorded `%s` (reloaded)",
+                             name, live, table);
+  return 0;
 }

@@ -172,7 +172,10 @@ verity_loop_check (const char *dev, uint32_t major, uint32_t minor, uint64_t ino
   struct loop_info64 info;
   if (ioctl (fd, LOOP_GET_STATUS64, &info) < 0)
     return parma_error_make (err, errno, "LOOP_GET_STATUS64 `%s`", dev);
-  if (info.lo_inode != ino || info.lo_device != bdev || !(info.lo_flags & LO_FLAGS_READ_ONLY))
+  /* An offset or size limit (LOOP_SET_STATUS64 works on a bound device)
+     would show another window of the copy. */
+  if (info.lo_inode != ino || info.lo_device != bdev || info.lo_offset != 0
+      || info.lo_sizelimit != 0 || !(info.lo_flags & LO_FLAGS_READ_ONLY))
     return parma_error_make (err, EACCES, "`%s` is no longer backed by the verified copy", dev);
   return 0;
 }

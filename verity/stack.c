@@ -1,19 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The rootfs stack check: the container's rootfs must be an overlay made of
-   exactly the policy's verified layers, in order, with scratch in encrypted
-   memory.  The host controls the paths, the mounts and their timing, so:
-   - paths are compared as strings with the records AND reopened without
-     symlinks and identified by mount id and device (a bind mount, a
-     symlink or a replacement mount at the same path has another identity);
-   - the overlay must be newer than every layer and the scratch mount (the
-     unique 64-bit mount id grows; else mountinfo order): an overlay built
-     over a decoy that was later covered or swapped for the verified mount
-     is older than that mount;
-   - the overlay's options are parsed strictly: an escape, an empty element
-     (data-only "::") or a lowerdir+/datadir+ form is refused, not guessed. */
+/* The rootfs check for `create`: the container's rootfs must be an overlay
+   verity_mount_rootfs built (rootfs.c) from exactly the policy's verified
+   layers, in order, still unused and with its scratch blank.  The host
+   controls the paths, the mounts and their timing, so:
+   - the rootfs is reopened without symlinks and identified by its mount
+     id (the never-reused 64-bit one where the kernel has it) and device:
+     a bind, a copy, a replacement or a subdirectory is another mount, and
+     an overlay the host built, however it spelled its lowerdirs, matches
+     no record;
+   - a memfd-loop layer's device must still read the sealed, verified copy
+     (LOOP_CHANGE_FD can swap the file under a read-only loop device);
+   - a rootfs serves one container: its scratch is shared with whatever
+     ran on it before, so the first create claims it for good. */
 #include "verity/internal.h"
 
 #include "common/cleanup.h"
+#include "common/io.h"
 #include "common/xalloc.h"
 
 #include <dirent.h>
@@ -21,16 +23,12 @@
 #include <fcntl.h>
 #include <libmount.h>
 #include <openssl/crypto.h>
-#include <sys/xattr.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
-
-#ifndef TMPFS_MAGIC
-#define TMPFS_MAGIC 0x01021994
-#endif
 
 static void
 mnt_table_unref_p (struct libmnt_table **t)
@@ -40,154 +38,131 @@ mnt_table_unref_p (struct libmnt_table **t)
 }
 #define cleanup_mnt_table __attribute__ ((cleanup (mnt_table_unref_p)))
 
-struct stack_ctx
+static bool
+same_mount (const struct verity_mount_id *a, const struct verity_mount_id *b)
 {
-  struct libmnt_table *tab;
-  struct verity_record *recs;
-  size_t n_recs;
-  const char *policy_sha256; /* NULL: any record; else only the runtime's under it */
-};
+  return a->mnt_id == b->mnt_id && a->mnt_id_unique == b->mnt_id_unique
+         && a->dev_major == b->dev_major && a->dev_minor == b->dev_minor;
+}
 
-/* Position of mount `id` in mountinfo (creation order), -1 if absent. */
-static int
-mountinfo_index (struct libmnt_table *tab, uint64_t id, struct libmnt_fs **found)
+static struct libmnt_fs *
+find_mount_id (struct libmnt_table *tab, uint64_t id)
 {
   struct libmnt_iter *it = mnt_new_iter (MNT_ITER_FORWARD);
-  struct libmnt_fs *fs;
-  int i = 0, ret = -1;
-  while (it && mnt_table_next_fs (tab, it, &fs) == 0)
-    {
-      if ((uint64_t)mnt_fs_get_id (fs) == id)
-        {
-          ret = i;
-          if (found)
-            *found = fs;
-          break;
-        }
-      i++;
-    }
+  struct libmnt_fs *fs = NULL, *found = NULL;
+  while (it && found == NULL && mnt_table_next_fs (tab, it, &fs) == 0)
+    if ((uint64_t)mnt_fs_get_id (fs) == id)
+      found = fs;
   mnt_free_iter (it);
-  return ret;
+  return found;
 }
 
-/* a was mounted before b. */
-static bool
-mounted_before (struct stack_ctx *c, const struct verity_mount_id *a,
-                const struct verity_mount_id *b)
-{
-  if (a->mnt_id_unique && b->mnt_id_unique)
-    return a->mnt_id_unique < b->mnt_id_unique;
-  int ia = mountinfo_index (c->tab, a->mnt_id, NULL),
-      ib = mountinfo_index (c->tab, b->mnt_id, NULL);
-  return ia >= 0 && ib >= 0 && ia < ib;
-}
-
-/* Splits "a:b:c" into a NULL-terminated vector; refuses escapes and empty
-   elements. */
+/* mountinfo's entry for mount `id`: type, source and root, as libmount
+   reads them (what an operator sees in findmnt). */
 static int
-split_lowerdirs (const char *val, size_t len, char ***out, parma_error_t *err)
+mountinfo_matches (uint64_t id, const char *fstype, const char *source, parma_error_t *err)
 {
-  cleanup_free char *s = xstrndup (val, len);
-  if (strchr (s, '\\') || len == 0 || s[0] == ':' || s[len - 1] == ':' || strstr (s, "::"))
-    return parma_error_make (err, EACCES,
-                             "overlay: lowerdir `%s` has an escape or an empty "
-                             "(data-only) element",
-                             s);
-  size_t n = 1;
-  for (char *c = s; *c; c++)
-    n += *c == ':';
-  char **v = xcalloc (n + 1, sizeof *v);
-  size_t i = 0;
-  char *save = NULL;
-  for (char *t = strtok_r (s, ":", &save); t; t = strtok_r (NULL, ":", &save))
-    v[i++] = xstrdup (t);
-  *out = v;
+  cleanup_mnt_table struct libmnt_table *tab = mnt_new_table_from_file ("/proc/self/mountinfo");
+  if (tab == NULL)
+    return parma_error_make (err, EIO, "parse /proc/self/mountinfo");
+  struct libmnt_fs *fs = find_mount_id (tab, id);
+  if (fs == NULL)
+    return parma_error_make (err, EACCES, "mount %llu is not in mountinfo", (unsigned long long)id);
+  if (strcmp (mnt_fs_get_fstype (fs) ?: "", fstype) != 0
+      || (source && strcmp (mnt_fs_get_source (fs) ?: "", source) != 0)
+      || strcmp (mnt_fs_get_root (fs) ?: "", "/") != 0)
+    return parma_error_make (err, EACCES, "mount %llu is %s on %s (root %s), not its record",
+                             (unsigned long long)id, mnt_fs_get_fstype (fs) ?: "?",
+                             mnt_fs_get_source (fs) ?: "?", mnt_fs_get_root (fs) ?: "?");
   return 0;
 }
 
-static const struct verity_record *
-find_record (struct stack_ctx *c, const char *mount_point)
+/* A memfd-loop layer still reads the verified copy; a dm-verity layer's
+   device still has the table it was activated with, and no other pending
+   (DM_TABLE_LOAD + resume under the mount would swap in another root hash
+   or a linear map of unverified blocks).  Any other backend, or a
+   dm-verity record without its table, is refused. */
+static int
+layer_device_check (const struct verity_record *r, parma_error_t *err)
 {
-  for (size_t i = 0; i < c->n_recs; i++)
-    if (strcmp (c->recs[i].mount_point, mount_point) == 0)
-      return &c->recs[i];
-  return NULL;
+  if (strcmp (r->backend, "memfd-loop") == 0)
+    return verity_loop_check (r->device, r->dev_major, r->dev_minor, r->backing_ino, r->backing_dev,
+                              err);
+  if (strcmp (r->backend, "dm-verity") != 0)
+    return parma_error_make (err, EACCES, "unknown backend `%s`", r->backend);
+  if (r->dm_name == NULL || r->dm_table == NULL)
+    return parma_error_make (err, EACCES,
+                             "its record has no dm-verity table to check the device against");
+  /* The mount reads the dm device itself. */
+  if (r->dm_major != r->dev_major || r->dm_minor != r->dev_minor)
+    return parma_error_make (err, EACCES, "the mounted device is not its dm-verity device");
+  return verity_dm_check (r->dm_name, r->dm_major, r->dm_minor, r->dm_table, err);
 }
 
-/* The lower dir must be, right now and without symlinks, the very mount
-   recorded when the layer was verified. */
+/* The rootfs record keeps only the memfd-loop fields of its layers; a
+   dm-verity layer's table is in the layer's own record, which stays while
+   the rootfs is recorded (verity_close refuses a layer in use).  It must
+   still describe the same layer and device. */
 static int
-check_layer (struct stack_ctx *c, const char *dir, const char *want_root,
-             const struct verity_mount_id *overlay, parma_error_t *err)
+rootfs_layer_device_check (const char *state_dir, const struct verity_record *kept,
+                           parma_error_t *err)
 {
-  const struct verity_record *r = find_record (c, dir);
-  if (r == NULL)
-    return parma_error_make (err, EACCES, "rootfs: lowerdir `%s` is not a verified layer mount",
-                             dir);
-  if (c->policy_sha256
-      && (r->policy_sha256 == NULL || strlen (r->policy_sha256) != strlen (c->policy_sha256)
-          || CRYPTO_memcmp (r->policy_sha256, c->policy_sha256, strlen (c->policy_sha256)) != 0))
-    return parma_error_make (err, EACCES,
-                             "rootfs: lowerdir `%s` was not activated by parma-runc mount-layer "
-                             "under the pinned policy",
-                             dir);
-  if (strcasecmp (r->root_hash, want_root) != 0)
-    return parma_error_make (err, EACCES,
-                             "rootfs: lowerdir `%s` has root hash %s, the policy wants %s here",
-                             dir, r->root_hash, want_root);
-  cleanup_close int fd = verity_open_dir_nofollow (dir, err);
+  if (strcmp (kept->backend, "dm-verity") != 0)
+    return layer_device_check (kept, err);
+  struct verity_record r;
+  if (verity_record_read (state_dir, kept->name, &r, err) < 0)
+    {
+      if (err && *err)
+        (*err)->status = EACCES;
+      return -1;
+    }
+  int ret = 0;
+  if (strcmp (r.backend, kept->backend) != 0 || strcmp (r.device, kept->device) != 0
+      || strcasecmp (r.root_hash, kept->root_hash) != 0 || r.dev_major != kept->dev_major
+      || r.dev_minor != kept->dev_minor)
+    ret = parma_error_make (err, EACCES, "its record no longer matches the rootfs's");
+  if (ret == 0)
+    ret = layer_device_check (&r, err);
+  verity_record_release (&r);
+  return ret;
+}
+
+int
+verity_layer_mount_open (const struct verity_record *r, parma_error_t *err)
+{
+  cleanup_close int fd = verity_open_dir_nofollow (r->mount_point, err);
   if (fd < 0)
-    return parma_error_make (err, EACCES, "rootfs: lowerdir `%s` cannot be reopened", dir);
+    return parma_error_make (err, EACCES, "`%s` cannot be reopened", r->mount_point);
   struct verity_mount_id id;
   if (verity_mount_id_fd (fd, &id, err) < 0)
     return -1;
-  if (!id.is_mount_root || id.mnt_id != r->mnt_id
-      || (r->mnt_id_unique && id.mnt_id_unique != r->mnt_id_unique) || id.dev_major != r->dev_major
-      || id.dev_minor != r->dev_minor)
+  struct verity_mount_id want = { .mnt_id = r->mnt_id,
+                                  .mnt_id_unique = r->mnt_id_unique,
+                                  .dev_major = r->dev_major,
+                                  .dev_minor = r->dev_minor };
+  if (!id.is_mount_root || !same_mount (&id, &want))
     return parma_error_make (
-        err, EACCES, "rootfs: lowerdir `%s` is no longer the verified mount (replaced or covered)",
-        dir);
+        err, EACCES, "`%s` is no longer the verified mount (replaced or covered)", r->mount_point);
   /* A bind remount can clear the per-mount read-only flag (remount,bind,rw)
      without changing the mount's identity. */
   struct statvfs sv;
   if (fstatvfs (fd, &sv) < 0)
-    return parma_error_make (err, errno, "statvfs `%s`", dir);
+    return parma_error_make (err, errno, "statvfs `%s`", r->mount_point);
   if (!(sv.f_flag & ST_RDONLY))
-    return parma_error_make (err, EACCES, "rootfs: lowerdir `%s` is no longer mounted read-only",
-                             dir);
-  struct libmnt_fs *fs = NULL;
-  if (mountinfo_index (c->tab, id.mnt_id, &fs) < 0
-      || strcmp (mnt_fs_get_fstype (fs) ?: "", r->fstype) != 0
-      || strcmp (mnt_fs_get_source (fs) ?: "", r->device) != 0)
-    return parma_error_make (err, EACCES, "rootfs: lowerdir `%s`: mount does not match its record",
-                             dir);
-  if (!mounted_before (c, &id, overlay))
-    return parma_error_make (err, EACCES, "rootfs: overlay is older than the verified mount `%s`",
-                             dir);
-  /* memfd-loop: the loop device must still read the sealed, verified copy
-     (LOOP_CHANGE_FD can swap the file under a read-only loop device). */
-  if (strcmp (r->backend, "memfd-loop") == 0
-      && verity_loop_check (r->device, r->dev_major, r->dev_minor, r->backing_ino, r->backing_dev,
-                            err)
-             < 0)
-    return parma_error_wrap (err, "rootfs: lowerdir `%s`", dir);
-  return 0;
-}
-
-static bool
-is_dm_crypt (uint32_t major, uint32_t minor)
-{
-  cleanup_free char *path = xasprintf ("/sys/dev/block/%u:%u/dm/uuid", major, minor);
-  cleanup_file FILE *f = fopen (path, "re");
-  char buf[16] = "";
-  return f && fgets (buf, sizeof buf, f) && strncmp (buf, "CRYPT-", 6) == 0;
+    return parma_error_make (err, EACCES, "`%s` is no longer mounted read-only", r->mount_point);
+  if (mountinfo_matches (id.mnt_id, r->fstype, r->device, err) < 0
+      || layer_device_check (r, err) < 0)
+    return parma_error_wrap (err, "`%s`", r->mount_point);
+  int ret = fd;
+  fd = -1;
+  return ret;
 }
 
 /* At create the scratch layer must be blank: a file in upperdir shadows
    the verified layers (a host could plant /bin/sh there), and an overlay
    xattr on its root (opaque, redirect) hides or redirects them. */
-static int
-check_upper_blank (int fd, const char *upper, parma_error_t *err)
+int
+verity_scratch_check_blank (int fd, const char *upper, parma_error_t *err)
 {
   /* listxattr, not llistxattr: it must follow the /proc magic link to the
      directory itself. */
@@ -241,121 +216,193 @@ check_upper_blank (int fd, const char *upper, parma_error_t *err)
   return ret;
 }
 
+/* The rootfs record whose overlay is the mount at `rootfs`. */
+/* Nothing mounted on or below the overlay, and no propagation peers or
+   master (it sits below a private mount: a tag means someone changed it). */
 static int
-check_upper (struct stack_ctx *c, const char *upper, bool allow_unencrypted,
-             const struct verity_mount_id *overlay, parma_error_t *err)
+overlay_alone (uint64_t id, const char *path, parma_error_t *err)
 {
-  cleanup_close int fd = verity_open_dir_nofollow (upper, err);
-  if (fd < 0)
-    return parma_error_make (err, EACCES, "rootfs: upperdir `%s` cannot be reopened", upper);
-  struct verity_mount_id id;
-  if (verity_mount_id_fd (fd, &id, err) < 0)
+  cleanup_mnt_table struct libmnt_table *tab = mnt_new_table_from_file ("/proc/self/mountinfo");
+  if (tab == NULL)
+    return parma_error_make (err, EIO, "parse /proc/self/mountinfo");
+  struct libmnt_fs *fs = find_mount_id (tab, id);
+  if (fs == NULL || strcmp (mnt_fs_get_fstype (fs) ?: "", "overlay") != 0
+      || strcmp (mnt_fs_get_root (fs) ?: "", "/") != 0)
+    return parma_error_make (err, EACCES, "`%s` is not the root of its overlay", path);
+  const char *tags = mnt_fs_get_optional_fields (fs);
+  if (tags && (strstr (tags, "shared:") || strstr (tags, "master:")))
+    return parma_error_make (err, EACCES, "`%s` propagates mounts (%s)", path, tags);
+  struct libmnt_iter *it = mnt_new_iter (MNT_ITER_FORWARD);
+  struct libmnt_fs *child = NULL, *found = NULL;
+  while (it && found == NULL && mnt_table_next_fs (tab, it, &child) == 0)
+    if ((uint64_t)mnt_fs_get_parent_id (child) == id && mnt_fs_get_id (child) != (int)id)
+      found = child;
+  mnt_free_iter (it);
+  if (found)
+    return parma_error_make (err, EACCES, "something is mounted on `%s` inside the rootfs",
+                             mnt_fs_get_target (found) ?: "?");
+  return 0;
+}
+
+/* The record the bundle's rootfs path names, and its overlay still
+   mounted, alone, at the private path (rootfs.c). */
+static int
+find_rootfs (const char *state_dir, const char *rootfs, struct verity_rootfs_record *out,
+             char **private_path, parma_error_t *err)
+{
+  struct verity_rootfs_record *recs = NULL;
+  size_t n = 0;
+  if (verity_rootfs_record_list (state_dir, &recs, &n, err) < 0)
     return -1;
-  if (!mounted_before (c, &id, overlay))
+  int found = -1;
+  for (size_t i = 0; i < n && found < 0; i++)
+    if (strcmp (recs[i].target, rootfs) == 0)
+      found = (int)i;
+  if (found >= 0)
+    {
+      *out = recs[found];
+      memset (&recs[found], 0, sizeof recs[found]);
+    }
+  verity_rootfs_record_list_release (recs, n);
+  if (found < 0)
     return parma_error_make (err, EACCES,
-                             "rootfs: upperdir `%s` is on a mount newer than the overlay", upper);
-  if (check_upper_blank (fd, upper, err) < 0)
-    return -1;
-  if (allow_unencrypted)
-    return 0;
-  struct statfs sfs;
-  if (fstatfs (fd, &sfs) < 0)
-    return parma_error_make (err, errno, "statfs `%s`", upper);
-  if ((unsigned long)sfs.f_type == TMPFS_MAGIC || is_dm_crypt (id.dev_major, id.dev_minor))
-    return 0;
-  return parma_error_make (err, EACCES,
-                           "scratch: upperdir `%s` is not on tmpfs or dm-crypt and "
-                           "allow_unencrypted_scratch is false",
-                           upper);
+                             "rootfs: `%s` names no rootfs built by `parma-runc mount-rootfs` "
+                             "from verified layers",
+                             rootfs);
+  *private_path = verity_rootfs_root_path (state_dir, out->name);
+  cleanup_close int fd = verity_open_dir_nofollow (*private_path, err);
+  struct verity_mount_id id;
+  int ret = fd < 0 || verity_mount_id_fd (fd, &id, err) < 0 ? -1 : 0;
+  if (ret == 0 && (!id.is_mount_root || !same_mount (&id, &out->overlay)))
+    ret = parma_error_make (err, EACCES, "its overlay is no longer mounted at `%s`", *private_path);
+  if (ret == 0)
+    ret = overlay_alone (id.mnt_id, *private_path, err);
+  if (ret < 0)
+    {
+      if (*err)
+        (*err)->status = EACCES;
+      parma_error_wrap (err, "rootfs `%s` (for `%s`)", out->name, rootfs);
+      verity_rootfs_record_release (out);
+      free (*private_path);
+      *private_path = NULL;
+    }
+  return ret;
+}
+
+/* The record's layers are the policy's, base first, and every layer
+   device still reads its verified blocks. */
+static int
+check_layers (const char *state_dir, const struct verity_rootfs_record *r, char *const *layers,
+              size_t n, parma_error_t *err)
+{
+  if (r->n_layers != n)
+    return parma_error_make (err, EACCES,
+                             "rootfs: `%s` has %zu verified layers, the policy lists %zu",
+                             r->target, r->n_layers, n);
+  for (size_t i = 0; i < n; i++)
+    if (strcasecmp (r->layers[i].root_hash, layers[i]) != 0)
+      return parma_error_make (err, EACCES,
+                               "rootfs: layer %zu (base first) has root hash %s, the policy "
+                               "wants %s",
+                               i, r->layers[i].root_hash, layers[i]);
+  for (size_t i = 0; i < n; i++)
+    if (rootfs_layer_device_check (state_dir, &r->layers[i], err) < 0)
+      return parma_error_wrap (err, "rootfs: layer `%s`", r->layers[i].name);
+  return 0;
 }
 
 static int
-check_overlay (struct stack_ctx *c, struct libmnt_fs *fs, const struct verity_mount_id *ov,
-               char *const *layers, size_t n, bool allow_unencrypted, parma_error_t *err)
+check_scratch (const char *state_dir, const struct verity_rootfs_record *r, parma_error_t *err)
 {
-  const char *opts = mnt_fs_get_fs_options (fs);
-  if (opts == NULL)
-    return parma_error_make (err, EACCES, "rootfs: overlay has no options");
-  char *val = NULL;
-  size_t len = 0;
-  if (mnt_optstr_get_option (opts, "lowerdir+", &val, &len) == 0
-      || mnt_optstr_get_option (opts, "datadir+", &val, &len) == 0)
-    return parma_error_make (err, EACCES,
-                             "rootfs: overlay uses lowerdir+/datadir+ (not supported)");
-  if (mnt_optstr_get_option (opts, "lowerdir", &val, &len) != 0)
-    return parma_error_make (err, EACCES, "rootfs: overlay has no lowerdir");
-  cleanup_strv char **lowers = NULL;
-  if (split_lowerdirs (val, len, &lowers, err) < 0)
+  cleanup_free char *upper = xasprintf ("%s/rootfs/%s.d/upper", state_dir, r->name);
+  cleanup_free char *scratch = xasprintf ("%s/rootfs/%s.d", state_dir, r->name);
+  cleanup_close int sfd = verity_open_dir_nofollow (scratch, err);
+  struct verity_mount_id id;
+  if (sfd < 0 || verity_mount_id_fd (sfd, &id, err) < 0)
+    return parma_error_wrap (err, "scratch");
+  /* The device too: where the kernel has no unique mount id, a tmpfs the
+     host mounts after unmounting ours may reuse its id, but not its device
+     (our tmpfs lives on as the overlay's upper layer). */
+  if (!id.is_mount_root || !same_mount (&id, &r->scratch))
+    return parma_error_make (err, EACCES, "scratch: `%s` is no longer the rootfs's tmpfs", scratch);
+  cleanup_close int ufd = verity_open_dir_nofollow (upper, err);
+  if (ufd < 0)
+    return parma_error_wrap (err, "scratch");
+  return verity_scratch_check_blank (ufd, upper, err);
+}
+
+/* The first create claims the rootfs; only the same claimant (a retried
+   create of the same container) may pass again. */
+static int
+claim (const char *state_dir, const struct verity_rootfs_record *r, const char *claimant,
+       parma_error_t *err)
+{
+  cleanup_close int dir = verity_rootfs_dir (state_dir, false, err);
+  if (dir < 0)
     return -1;
-  size_t nl = strv_len (lowers);
-  if (nl != n)
-    return parma_error_make (err, EACCES,
-                             "rootfs: overlay has %zu lower layers, the policy lists %zu", nl, n);
-  /* lowerdir lists the top layer first; the policy the base first. */
-  for (size_t i = 0; i < nl; i++)
-    if (check_layer (c, lowers[i], layers[n - 1 - i], ov, err) < 0)
-      return -1;
-  if (mnt_optstr_get_option (opts, "upperdir", &val, &len) == 0)
+  cleanup_free char *file = xasprintf ("%s.claim", r->name);
+  int fd = openat (dir, file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd >= 0)
     {
-      cleanup_free char *upper = xstrndup (val, len);
-      if (strchr (upper, '\\'))
-        return parma_error_make (err, EACCES, "rootfs: upperdir has an escape");
-      if (check_upper (c, upper, allow_unencrypted, ov, err) < 0)
-        return -1;
+      int ret = write_all_fd (fd, claimant, strlen (claimant), err);
+      if (ret == 0 && fsync (fd) < 0)
+        ret = parma_error_make (err, errno, "claim rootfs `%s`", r->name);
+      close (fd);
+      if (ret < 0)
+        unlinkat (dir, file, 0);
+      return ret;
     }
+  if (errno != EEXIST)
+    return parma_error_make (err, errno, "claim rootfs `%s`", r->name);
+  cleanup_free char *held = NULL;
+  size_t len = 0;
+  if (read_file_at (dir, file, 4096, &held, &len, err) < 0)
+    return parma_error_wrap (err, "claim of rootfs `%s`", r->name);
+  if (len != strlen (claimant) || memcmp (held, claimant, len) != 0)
+    return parma_error_make (err, EACCES,
+                             "rootfs: `%s` already served another container (%s); its scratch "
+                             "is not blank for this one: mount a fresh rootfs",
+                             r->target, held);
   return 0;
 }
 
 int
 verity_check_rootfs (const char *state_dir, const char *rootfs, char *const *layers,
-                     size_t n_layers, bool allow_unencrypted_scratch, parma_error_t *err)
+                     size_t n_layers, char **mounted_at, parma_error_t *err)
 {
-  return verity_check_rootfs_pinned (state_dir, rootfs, layers, n_layers,
-                                     allow_unencrypted_scratch, NULL, err);
+  return verity_check_rootfs_pinned (state_dir, rootfs, layers, n_layers, NULL, NULL, mounted_at,
+                                     err);
 }
 
 int
 verity_check_rootfs_pinned (const char *state_dir, const char *rootfs, char *const *layers,
-                            size_t n_layers, bool allow_unencrypted_scratch,
-                            const char *policy_sha256, parma_error_t *err)
+                            size_t n_layers, const char *policy_sha256, const char *claimant,
+                            char **mounted_at, parma_error_t *err)
 {
+  if (mounted_at)
+    *mounted_at = NULL;
   if (n_layers == 0)
     return parma_error_make (err, EACCES, "rootfs: the policy lists no layers");
-  cleanup_close int fd = verity_open_dir_nofollow (rootfs, err);
-  if (fd < 0)
-    return parma_error_make (err, EACCES,
-                             "rootfs: `%s` cannot be opened without following symlinks", rootfs);
-  struct verity_mount_id ov;
-  if (verity_mount_id_fd (fd, &ov, err) < 0)
+  struct verity_rootfs_record r;
+  cleanup_free char *private_path = NULL;
+  if (find_rootfs (state_dir, rootfs, &r, &private_path, err) < 0)
     return -1;
-  if (!ov.is_mount_root)
-    return parma_error_make (err, EACCES, "rootfs: `%s` is not a mount point", rootfs);
-  struct stack_ctx c = { .policy_sha256 = policy_sha256 };
-  cleanup_mnt_table struct libmnt_table *tab = mnt_new_table_from_file ("/proc/self/mountinfo");
-  if (tab == NULL)
-    return parma_error_make (err, EIO, "parse /proc/self/mountinfo");
-  c.tab = tab;
-  struct libmnt_fs *fs = NULL;
-  if (mountinfo_index (tab, ov.mnt_id, &fs) < 0)
-    return parma_error_make (err, EACCES, "rootfs: mount %llu not in mountinfo",
-                             (unsigned long long)ov.mnt_id);
-  if (strcmp (mnt_fs_get_target (fs) ?: "", rootfs) != 0)
-    return parma_error_make (err, EACCES, "rootfs: `%s` is mounted as `%s`", rootfs,
-                             mnt_fs_get_target (fs));
-  if (strcmp (mnt_fs_get_fstype (fs) ?: "", "overlay") != 0)
-    return parma_error_make (err, EACCES, "rootfs: `%s` is %s, not an overlay of verified layers",
-                             rootfs, mnt_fs_get_fstype (fs));
-  /* A bind of a subdirectory of a good overlay has its type and options:
-     the container's / would be some directory of the layers. */
-  if (strcmp (mnt_fs_get_root (fs) ?: "", "/") != 0)
-    return parma_error_make (err, EACCES,
-                             "rootfs: `%s` is a bind of `%s` of an overlay, not the root of one",
-                             rootfs, mnt_fs_get_root (fs) ?: "?");
-  if (verity_record_list (state_dir, &c.recs, &c.n_recs, err) < 0)
-    return -1;
-  int ret = check_overlay (&c, fs, &ov, layers, n_layers, allow_unencrypted_scratch, err);
-  for (size_t i = 0; i < c.n_recs; i++)
-    verity_record_release (&c.recs[i]);
-  free (c.recs);
+  int ret = 0;
+  if (policy_sha256
+      && (r.policy_sha256 == NULL || strlen (r.policy_sha256) != strlen (policy_sha256)
+          || CRYPTO_memcmp (r.policy_sha256, policy_sha256, strlen (policy_sha256)) != 0))
+    ret = parma_error_make (err, EACCES,
+                            "rootfs: `%s` was not built by parma-runc mount-rootfs under the "
+                            "pinned policy",
+                            rootfs);
+  if (ret == 0)
+    ret = check_layers (state_dir, &r, layers, n_layers, err);
+  if (ret == 0)
+    ret = check_scratch (state_dir, &r, err);
+  if (ret == 0 && claimant)
+    ret = claim (state_dir, &r, claimant, err);
+  verity_rootfs_record_release (&r);
+  if (ret == 0 && mounted_at)
+    *mounted_at = steal_pointer (&private_path);
   return ret;
 }

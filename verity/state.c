@@ -20,13 +20,12 @@
 
 #define RECORD_MAX (64u << 10)
 
-static void
-json_decref_p (json_t **j)
+void
+verity_json_decref_p (json_t **j)
 {
   json_decref (*j);
   *j = NULL;
 }
-#define cleanup_json __attribute__ ((cleanup (json_decref_p)))
 
 void
 verity_record_release (struct verity_record *r)
@@ -39,6 +38,7 @@ verity_record_release (struct verity_record *r)
   free (r->fstype);
   free (r->backend);
   free (r->dm_name);
+  free (r->dm_table);
   free (r->policy_sha256);
   memset (r, 0, sizeof *r);
 }
@@ -99,6 +99,11 @@ verity_record_write (const char *state_dir, const struct verity_record *r, parma
   if (r->policy_sha256
       && json_object_set_new (j, "policy_sha256", json_string (r->policy_sha256)) < 0)
     return parma_error_make (err, EINVAL, "record `%s`: cannot encode", r->name);
+  if (r->dm_table
+      && (json_object_set_new (j, "dm_table", json_string (r->dm_table)) < 0
+          || json_object_set_new (j, "dm_major", json_integer (r->dm_major)) < 0
+          || json_object_set_new (j, "dm_minor", json_integer (r->dm_minor)) < 0))
+    return parma_error_make (err, EINVAL, "record `%s`: cannot encode", r->name);
   cleanup_free char *text = json_dumps (j, JSON_SORT_KEYS | JSON_COMPACT);
   if (text == NULL)
     return parma_error_make (err, ENOMEM, "record `%s`: cannot encode", r->name);
@@ -110,8 +115,8 @@ verity_record_write (const char *state_dir, const struct verity_record *r, parma
   return write_file_atomic_at (wdir, file, text, strlen (text), 0600, err);
 }
 
-static int
-get_str (json_t *j, const char *key, bool required, char **out, parma_error_t *err)
+int
+verity_json_str (json_t *j, const char *key, bool required, char **out, parma_error_t *err)
 {
   json_t *v = json_object_get (j, key);
   if ((v == NULL || json_is_null (v)) && !required)
@@ -122,8 +127,8 @@ get_str (json_t *j, const char *key, bool required, char **out, parma_error_t *e
   return 0;
 }
 
-static int
-get_u64 (json_t *j, const char *key, uint64_t *out, parma_error_t *err)
+int
+verity_json_u64 (json_t *j, const char *key, uint64_t *out, parma_error_t *err)
 {
   json_t *v = json_object_get (j, key);
   if (!json_is_integer (v) || json_integer_value (v) < 0)
@@ -141,26 +146,38 @@ record_parse (const char *text, size_t len, struct verity_record *r, parma_error
     return parma_error_make (err, EINVAL, "record: not a JSON object");
   uint64_t maj = 0, min = 0;
   memset (r, 0, sizeof *r);
-  if (get_str (j, "name", true, &r->name, err) < 0
-      || get_str (j, "root_hash", true, &r->root_hash, err) < 0
-      || get_str (j, "mount_point", true, &r->mount_point, err) < 0
-      || get_str (j, "device", true, &r->device, err) < 0
-      || get_str (j, "source", true, &r->source, err) < 0
-      || get_str (j, "fstype", true, &r->fstype, err) < 0
-      || get_str (j, "backend", true, &r->backend, err) < 0
-      || get_str (j, "dm_name", false, &r->dm_name, err) < 0
-      || get_str (j, "policy_sha256", false, &r->policy_sha256, err) < 0
-      || get_u64 (j, "mnt_id", &r->mnt_id, err) < 0
-      || get_u64 (j, "mnt_id_unique", &r->mnt_id_unique, err) < 0
-      || get_u64 (j, "dev_major", &maj, err) < 0 || get_u64 (j, "dev_minor", &min, err) < 0
-      || get_u64 (j, "backing_ino", &r->backing_ino, err) < 0
-      || get_u64 (j, "backing_dev", &r->backing_dev, err) < 0)
+  if (verity_json_str (j, "name", true, &r->name, err) < 0
+      || verity_json_str (j, "root_hash", true, &r->root_hash, err) < 0
+      || verity_json_str (j, "mount_point", true, &r->mount_point, err) < 0
+      || verity_json_str (j, "device", true, &r->device, err) < 0
+      || verity_json_str (j, "source", true, &r->source, err) < 0
+      || verity_json_str (j, "fstype", true, &r->fstype, err) < 0
+      || verity_json_str (j, "backend", true, &r->backend, err) < 0
+      || verity_json_str (j, "dm_name", false, &r->dm_name, err) < 0
+      || verity_json_str (j, "policy_sha256", false, &r->policy_sha256, err) < 0
+      || verity_json_u64 (j, "mnt_id", &r->mnt_id, err) < 0
+      || verity_json_u64 (j, "mnt_id_unique", &r->mnt_id_unique, err) < 0
+      || verity_json_u64 (j, "dev_major", &maj, err) < 0 || verity_json_u64 (j, "dev_minor", &min, err) < 0
+      || verity_json_u64 (j, "backing_ino", &r->backing_ino, err) < 0
+      || verity_json_u64 (j, "backing_dev", &r->backing_dev, err) < 0)
     {
       verity_record_release (r);
       return -1;
     }
   r->dev_major = (uint32_t)maj;
   r->dev_minor = (uint32_t)min;
+  /* dm-verity's live table and device; absent in older records, which the
+     dm-verity device check then refuses. */
+  maj = min = 0;
+  if (verity_json_str (j, "dm_table", false, &r->dm_table, err) < 0
+      || (r->dm_table
+          && (verity_json_u64 (j, "dm_major", &maj, err) < 0 || verity_json_u64 (j, "dm_minor", &min, err) < 0)))
+    {
+      verity_record_release (r);
+      return -1;
+    }
+  r->dm_major = (uint32_t)maj;
+  r->dm_minor = (uint32_t)min;
   return 0;
 }
 
@@ -204,6 +221,35 @@ verity_record_remove (const char *state_dir, const char *name, parma_error_t *er
 }
 
 int
+verity_record_names (int dir, const char *where, char ***names, parma_error_t *err)
+{
+  *names = NULL;
+  int rfd = openat (dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = rfd < 0 ? NULL : fdopendir (rfd);
+  if (d == NULL)
+    {
+      if (rfd >= 0)
+        close (rfd);
+      return parma_error_make (err, errno, "read `%s`", where);
+    }
+  char **v = xcalloc (1, sizeof *v);
+  size_t count = 0;
+  struct dirent *de;
+  while ((de = readdir (d)) != NULL)
+    {
+      size_t len = strlen (de->d_name);
+      if (de->d_name[0] == '.' || len < 6 || strcmp (de->d_name + len - 5, ".json") != 0)
+        continue;
+      v = xreallocarray (v, count + 2, sizeof *v);
+      v[count++] = xstrndup (de->d_name, len - 5);
+      v[count] = NULL;
+    }
+  closedir (d);
+  *names = v;
+  return 0;
+}
+
+int
 verity_record_list (const char *state_dir, struct verity_record **out, size_t *n,
                     parma_error_t *err)
 {
@@ -219,41 +265,20 @@ verity_record_list (const char *state_dir, struct verity_record **out, size_t *n
         }
       return -1;
     }
-  int rfd = openat (dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (rfd < 0)
-    return parma_error_make (err, errno, "open `%s/layers`", state_dir);
-  DIR *d = fdopendir (rfd);
-  if (d == NULL)
-    {
-      close (rfd);
-      return parma_error_make (err, errno, "read `%s/layers`", state_dir);
-    }
-  struct verity_record *recs = NULL;
-  size_t count = 0;
-  int ret = 0;
-  struct dirent *de;
-  while ((de = readdir (d)) != NULL)
-    {
-      size_t len = strlen (de->d_name);
-      if (de->d_name[0] == '.' || len < 6 || strcmp (de->d_name + len - 5, ".json") != 0)
-        continue;
-      cleanup_free char *name = xstrndup (de->d_name, len - 5);
-      recs = xreallocarray (recs, count + 1, sizeof *recs);
-      if (verity_record_read (state_dir, name, &recs[count], err) < 0)
-        {
-          ret = -1;
-          break;
-        }
-      count++;
-    }
-  closedir (d);
-  if (ret < 0)
-    {
-      for (size_t i = 0; i < count; i++)
-        verity_record_release (&recs[i]);
-      free (recs);
-      return -1;
-    }
+  cleanup_free char *where = xasprintf ("%s/layers", state_dir);
+  cleanup_strv char **names = NULL;
+  if (verity_record_names (dir, where, &names, err) < 0)
+    return -1;
+  size_t count = strv_len (names);
+  struct verity_record *recs = xcalloc (count + 1, sizeof *recs);
+  for (size_t i = 0; i < count; i++)
+    if (verity_record_read (state_dir, names[i], &recs[i], err) < 0)
+      {
+        for (size_t k = 0; k < i; k++)
+          verity_record_release (&recs[k]);
+        free (recs);
+        return -1;
+      }
   *out = recs;
   *n = count;
   return 0;

@@ -25,9 +25,14 @@
                         layer convention, .allowed_roots = the root the
                         pinned policy lists, .policy_sha256 = the pinned
                         policy, ... }; verity_open (&r);
+     runtime, rootfs (parma-runc mount-rootfs):
+                        struct verity_rootfs_request r = { .layer_names =
+                        the mount-layer names, base first, .allow_stack =
+                        "some container of the pinned policy lists these
+                        roots", ... }; verity_mount_rootfs (&r);
      runtime, create:   verity_check_rootfs_pinned (state_dir, rootfs,
-                        container.layers, n, allow_unencrypted_scratch,
-                        pinned policy sha256). */
+                        container.layers, n, pinned policy sha256,
+                        "<root> <id>"). */
 #ifndef PARMA_VERITY_VERITY_H
 #define PARMA_VERITY_VERITY_H
 
@@ -143,26 +148,65 @@ int verity_valid_name (const char *name, parma_error_t *err);
    <state_dir>/layers/<name>.json.  Refuses (EACCES) a root hash that is not
    in allowed_roots.  When the fallback is used, says so through parma_warn. */
 int verity_open (const struct verity_open_request *req, parma_error_t *err);
-/* Unmounts the layer recorded as `name`, removes its device and record. */
+/* Unmounts the layer recorded as `name`, removes its device and record.
+   EBUSY while a rootfs built on it is mounted. */
 int verity_close (const char *state_dir, const char *name, parma_error_t *err);
 
-/* The rootfs stack check for `create`: rootfs must be (without following a
-   symlink) the root of an overlay mount whose lowerdirs, top first, are
-   exactly the recorded, still-mounted layers whose root hashes are
-   layers[n-1] .. layers[0] (policy order: base first), each mounted before
-   the overlay; and whose upperdir (if any) is blank (no entries, no overlay
-   xattrs: anything there would shadow the verified layers), older than the
-   overlay, and on tmpfs or dm-crypt unless allow_unencrypted_scratch.
-   EACCES with the reason otherwise. */
+/* ---- the container rootfs (rootfs.c, stack.c) ------------------------- */
+
+struct verity_rootfs_request
+{
+  const char *name;          /* [A-Za-z0-9._-]{1,64}, no leading dot: the record's name */
+  const char *state_dir;     /* verity_open's: the layers' records are read there */
+  char *const *layer_names;  /* NULL-terminated, base first: layers verity_open recorded */
+  const char *target;        /* existing directory, canonical absolute path, no symlinks:
+                                the bundle's root.path, by which create finds this rootfs
+                                (nothing is mounted there) */
+  const char *policy_sha256; /* non-NULL: every layer's record must carry it */
+  uint64_t scratch_bytes;    /* size of the scratch tmpfs; 0 = tmpfs's default */
+  /* Called with the layers' root hashes (base first) once their mounts are
+     proved, before anything is mounted; < 0 refuses (NULL: no policy). */
+  int (*allow_stack) (void *ctx, char *const *roots, size_t n, parma_error_t *err);
+  void *allow_ctx;
+};
+
+/* Builds the container's rootfs: an overlay of the named verified layer
+   mounts, each reopened without symlinks, proved to be its recorded mount
+   and passed to overlayfs by fd (so no later change to a path can change
+   what the overlay reads), with upper and work on a fresh tmpfs under
+   <state_dir>/rootfs (index, metacopy and nfs_export off).  Mounted at
+   <state_dir>/rootfs/<name>.root below a private mount, never at a path
+   the caller can reach, and recorded in <state_dir>/rootfs/<name>.json
+   under `target`.  EACCES for a layer that is not (or no longer) verified
+   or not the policy's; EEXIST for a name or target in use; nothing stays
+   mounted on failure. */
+int verity_mount_rootfs (const struct verity_rootfs_request *req, parma_error_t *err);
+/* Unmounts the overlay and the scratch (and what a killed build of that
+   name left), and removes the record and the claim. */
+int verity_unmount_rootfs (const char *state_dir, const char *name, parma_error_t *err);
+
+/* The rootfs check for `create`: `rootfs` (the bundle's root.path,
+   canonical) must be the target of a verity_mount_rootfs record whose
+   overlay is still mounted at its private path, alone (nothing mounted
+   inside it, no propagation), built from the layers whose root hashes are
+   layers[0] .. layers[n-1] (policy order: base first), with every layer
+   device still the verified one and the scratch blank (no entries, no
+   overlay xattrs: anything there would shadow the verified layers).
+   *mounted_at (if non-NULL) gets the private path: the root the delegate
+   must be given instead of `rootfs`.  EACCES with the reason. */
 int verity_check_rootfs (const char *state_dir, const char *rootfs, char *const *layers,
-                         size_t n_layers, bool allow_unencrypted_scratch, parma_error_t *err);
-/* The same, and every layer's record must have been written by the
-   runtime's activation under the pinned policy `policy_sha256` (hex): a
-   record from `parma-verity open`, whose allowed roots came from its
-   caller, is refused (what parma-runc's create uses). */
+                         size_t n_layers, char **mounted_at, parma_error_t *err);
+/* The same, and (what parma-runc's create uses):
+   - the rootfs was built under the pinned policy `policy_sha256` (hex) from
+     layer records the runtime's activation wrote under it (a record from
+     `parma-verity open`, whose allowed roots came from its caller, is
+     refused);
+   - `claimant` (non-NULL) claims the rootfs for one container for good: a
+     later check with another claimant is refused (the scratch carries what
+     ran before), the same claimant passes again (a retried create). */
 int verity_check_rootfs_pinned (const char *state_dir, const char *rootfs, char *const *layers,
-                                size_t n_layers, bool allow_unencrypted_scratch,
-                                const char *policy_sha256, parma_error_t *err);
+                                size_t n_layers, const char *policy_sha256,
+                                const char *claimant, char **mounted_at, parma_error_t *err);
 
 /* ---- layer images ----------------------------------------------------- */
 

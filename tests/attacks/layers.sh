@@ -20,7 +20,7 @@ LS=$RT/state/layers
 SALT=0000000000000000000000000000000000000000000000000000000000000000
 MNT=$RT/ok/mnt          # under allowed_dirs
 cleanup() {
-  for id in good; do /usr/sbin/runc --root "$ROOT" delete --force "$id" >/dev/null 2>&1; done
+  for id in good good2; do /usr/sbin/runc --root "$ROOT" delete --force "$id" >/dev/null 2>&1; done
   # every mount below $RT, newest first (loop devices autoclear on umount)
   for _ in 1 2 3; do
     awk -v w="$RT" 'index($5, w "/") == 1 {print $5}' /proc/self/mountinfo | tac |
@@ -128,105 +128,174 @@ AT_REAL= refused "^parma-runc: " "reason" "a second mount-layer under the same n
 AT_REAL= refused "^parma-runc: " "reason" "an appended tree needs --data-blocks" 'data-blocks' 1 \
   mount-layer --mount "$MNT/layer-bad" bad "$RT/top-app.img" "$ROOT_top"
 
-# ---- overlays the host may build ----
-mount -t tmpfs tmpfs "$RT/ok/scratch" 2>/dev/null || { mkdir -p "$RT/ok/scratch"; mount -t tmpfs tmpfs "$RT/ok/scratch"; }
-overlay() { # NAME LOWERDIRS [UPPER-PARENT]
-  local up=${3:-$RT/ok/scratch}/$1
-  mkdir -p "$up/upper" "$up/work" "$MNT/$1/merged"
-  mount -t overlay overlay -o "lowerdir=$2,upperdir=$up/upper,workdir=$up/work" "$MNT/$1/merged"
+# ---- the rootfs: parma-runc builds it from the verified mounts ----
+mr() { # NAME TARGET LAYER-NAME... (base first): parma-runc mount-rootfs
+  local n=$1 t=$2; shift 2
+  mkdir -p "$t"
+  "$PARMA" --root "$ROOT" mount-rootfs "$n" "$t" "$@"
 }
 bundle_on() { # NAME ROOTFS
   mkdir -p "$RT/ok/$1"
   jq --arg r "$2" '.root.path = $r' "$B/config.json" >"$RT/ok/$1/config.json"
 }
-overlay good "$MNT/layer-top:$MNT/layer-base"
-bundle_on good "$MNT/good/merged"
-# the container inherits create's stdio: keep it off the test's pipes
-if "$PARMA" --root "$ROOT" create --bundle "$RT/ok/good" good </dev/null >"$RT/good.out" 2>&1; then
-  ok "create on exactly the pinned, runtime-activated layers is admitted"
+create_ok() { # NAME ID: the container inherits create's stdio: keep it off the test's pipes
+  "$PARMA" --root "$ROOT" create --bundle "$RT/ok/$1" "$2" </dev/null >"$RT/$2.out" 2>&1
+}
+out=$(mr good "$MNT/good" base top 2>&1); rc=$?
+check_eq "mount-rootfs good (base, top): exit 0 ($out)" "$rc" 0
+PRIV=$LS/rootfs/good.root
+check "the rootfs is an overlay at its private path in the state dir" grep -q " $PRIV rw[, ].* - overlay parma-rootfs rw,lowerdir=/proc/self/fd/" /proc/self/mountinfo
+check "  ... below a private mount (no propagation tag)" sh -c "grep ' $PRIV ' /proc/self/mountinfo | grep -vqE 'shared:|master:'"
+check "  ... and nothing is mounted at the target the host named" sh -c "! grep -q ' $MNT/good ' /proc/self/mountinfo"
+check "its writable layer is a fresh tmpfs in the state dir" grep -q " $LS/rootfs/good.d rw,nosuid,nodev[, ].* - tmpfs " /proc/self/mountinfo
+check_match "its record carries the pinned policy and both layers, base first" "$(cat "$LS/rootfs/good.json")" \
+  "\"layers\":\[\{[^]]*\"root_hash\":\"$ROOT_base\"[^]]*\"root_hash\":\"$ROOT_top\".*\"policy_sha256\":\"$HASH\""
+check "the overlay reads both layers (sleep from top, busybox from base)" test -x "$PRIV/bin/sleep" -a -x "$PRIV/bin/busybox"
+AT_REAL= refused "^parma-runc: " "reason" "a second rootfs for the same target fails" 'target .*already names rootfs .good.' 1 \
+  mount-rootfs good-dup "$MNT/good" base top
+check_match "the audit log has the allow line" "$(grep '"verb":"mount-rootfs"' "$RT/audit.log" | tail -n1)" '"decision":"allow"'
+bundle_on good "$MNT/good"
+if create_ok good good; then
+  ok "create on the rootfs mount-rootfs built from the pinned layers is admitted"
 else
-  not_ok "create on exactly the pinned, runtime-activated layers is admitted" "$(cat "$RT/good.out")"
+  not_ok "create on the rootfs mount-rootfs built from the pinned layers is admitted" "$(cat "$RT/good.out")"
 fi
+check_eq "runc was given the private path, not the host's" \
+  "$(/usr/sbin/runc --root "$ROOT" state good 2>/dev/null | jq -r .rootfs)" "$PRIV"
+# The host writes what the bundle names after the decision: nothing the
+# container runs comes from there (its sleep would exit at once).
+mkdir -p "$MNT/good/bin"; printf '#!/bin/sh\necho owned\n' >"$MNT/good/bin/sleep"; chmod +x "$MNT/good/bin/sleep"
 check "and the container starts" "$PARMA" --root "$ROOT" start good
 check "it is running" rt_wait_status good running
 check_eq "it sees both layers (sleep from top, busybox from base)" \
   "$("$PARMA" --root "$ROOT" ps good 2>/dev/null | grep -c 'sleep 30')" 1
+check_match "the rootfs is claimed by that container" "$(cat "$LS/rootfs/good.claim")" "root $ROOT id good"
+denied "a second container on the same rootfs is refused" 'layers: .*already served another container' 1 \
+  create --bundle "$RT/ok/good" good2
 /usr/sbin/runc --root "$ROOT" delete --force good >/dev/null 2>&1
+AT_REAL= refused "^parma-runc: " "reason" "unmount-layer of a layer under a rootfs fails" 'under rootfs .good.' 1 \
+  unmount-layer base
+check "  ... and leaves it mounted" grep -q " $MNT/layer-base " /proc/self/mountinfo
 
-overlay swapped "$MNT/layer-base:$MNT/layer-top"
-bundle_on swapped "$MNT/swapped/merged"
-denied "layers in the wrong order are refused" 'layers: .*policy wants' 1 create --bundle "$RT/ok/swapped" c1
-overlay withother "$MNT/layer-other:$MNT/layer-top:$MNT/layer-base"
-bundle_on withother "$MNT/withother/merged"
-denied "a layer another container lists, added on top, is refused" 'layers: .*3 lower layers, the policy lists 2' 1 \
-  create --bundle "$RT/ok/withother" c2
-mkdir -p "$RT/disk"; overlay disk "$MNT/layer-top:$MNT/layer-base" "$RT/disk"
-bundle_on disk "$MNT/disk/merged"
-denied "an upper dir on a disk filesystem is refused" 'layers: .*not on tmpfs or dm-crypt' 1 create --bundle "$RT/ok/disk" c3
-bundle_on plain "$B/rootfs"
-denied "a plain directory rootfs is refused" 'layers: .*not a mount point|layers: .*not an overlay' 1 create --bundle "$RT/ok/plain" c4
+# ---- refused at mount-rootfs: nothing mounted, no record ----
+mkdir -p "$MNT"/{swapped,withother,unknown,good-again,unlisted,manual,overbind,swapmount}
+no_rootfs() { ! grep -qE " ($MNT/$1|$LS/rootfs/$1\.(d|root)) " /proc/self/mountinfo && [ ! -e "$LS/rootfs/$1.json" ] && [ ! -e "$LS/rootfs/$1.d" ] && [ ! -e "$LS/rootfs/$1.root" ]; }
+AT_REAL= denied "layers in an order no container lists are refused" 'rootfs_layers: no container' 1 \
+  mount-rootfs swapped "$MNT/swapped" top base
+check "  ... and nothing is mounted" no_rootfs swapped
+AT_REAL= denied "a layer another container lists, added on top, is refused" 'rootfs_layers: no container' 1 \
+  mount-rootfs withother "$MNT/withother" base top other
+AT_REAL= refused "^parma-runc: " "reason" "an unknown layer name fails" 'layer .nosuch. is not open' 1 \
+  mount-rootfs unknown "$MNT/unknown" base nosuch
+check "  ... and nothing is mounted" no_rootfs unknown
+AT_REAL= denied "a target outside allowed_dirs is refused" 'allowed_dirs' 1 \
+  mount-rootfs outside "$RT/outside/mnt" base top
+AT_REAL= refused "^parma-runc: " "reason" "a layer named twice fails" 'layers: .base. is named twice' 1 \
+  mount-rootfs twice "$MNT/unknown" base top base
+# 501 names: past overlayfs's 500 lower layers, refused before any record is read
+AT_REAL= refused "^parma-runc: " "reason" "501 layers fail" 'layers: 501 layers, overlayfs takes at most 500' 1 \
+  mount-rootfs many "$MNT/unknown" $(seq -f 'l%g' 1 501)
+check "  ... and nothing is mounted" no_rootfs many
+AT_REAL= refused "^parma-runc: " "reason" "a second mount-rootfs under the same name fails" 'already mounted' 1 \
+  mount-rootfs good "$MNT/good-again" base top
 
 # The unlisted layer activated behind the runtime's back (parma-verity open
 # into the runtime's state dir, allowed roots chosen by the caller): its
-# record does not carry the pinned policy, so create refuses the stack.
+# record does not carry the pinned policy.
 mkdir -p "$MNT/layer-extra"
 check "parma-verity open (the manual path) mounts the unlisted layer" \
   "$V" open "$RT/extra.img" extra "$RT/extra.hash" "$ROOT_extra" --salt=$SALT --state-dir="$LS" \
   --mount="$MNT/layer-extra" --no-dm --allow-root-hash="$ROOT_extra"
-overlay unlisted "$MNT/layer-extra:$MNT/layer-base"   # extra's /bin/sleep prints "owned"
-bundle_on unlisted "$MNT/unlisted/merged"
-denied "an unlisted layer in the stack is refused at create" 'layers: .*layer-extra. was not activated by parma-runc mount-layer' 1 \
-  create --bundle "$RT/ok/unlisted" c5
+AT_REAL= denied "a layer parma-verity open activated is refused" 'layer_integrity: layer .extra. was not activated by parma-runc mount-layer' 1 \
+  mount-rootfs unlisted "$MNT/unlisted" base extra
 # Even the pinned roots, when activated by parma-verity open, do not count.
 mkdir -p "$MNT/manual-base"
 "$V" open "$RT/base.img" manual-base "$RT/base.hash" "$ROOT_base" --salt=$SALT --state-dir="$LS" \
   --mount="$MNT/manual-base" --no-dm --allow-root-hash="$ROOT_base" 2>/dev/null
-overlay manual "$MNT/layer-top:$MNT/manual-base"
-bundle_on manual "$MNT/manual/merged"
-denied "pinned roots activated by parma-verity open are refused at create" 'was not activated by parma-runc mount-layer' 1 \
-  create --bundle "$RT/ok/manual" c6
+AT_REAL= denied "pinned roots activated by parma-verity open are refused" 'was not activated by parma-runc mount-layer' 1 \
+  mount-rootfs manual "$MNT/manual" manual-base top
 
-# ---- host tricks on the mounts ----
-# A symlink to a verified mount as lowerdir.
-ln -s layer-base "$MNT/link-base"
-overlay symlinked "$MNT/layer-top:$MNT/link-base"
-bundle_on symlinked "$MNT/symlinked/merged"
-denied "a symlinked lowerdir is refused" 'layers: .*link-base. is not a verified layer mount' 1 create --bundle "$RT/ok/symlinked" c7
-# A bind mount of an unverified directory over a verified mount point,
-# before the overlay is built (the overlay then reads the host's files) ...
+# ---- host tricks on the layer mounts ----
 mkdir -p "$RT/evil"; cp -a "$RF/." "$RT/evil/"; rm "$RT/evil/bin/sleep"; echo evil >"$RT/evil/evil"
+mkdir -p "$MNT/good3"; mr good3 "$MNT/good3" base top >/dev/null 2>&1
+# A decoy bound over a verified mount point: mount-rootfs reopens each
+# layer and finds another mount.
 mount --bind "$RT/evil" "$MNT/layer-base"
-overlay overbind "$MNT/layer-top:$MNT/layer-base"
-bundle_on overbind "$MNT/overbind/merged"
-check "the overlay built over the bind really shows the host's files" test -e "$MNT/overbind/merged/evil"
-denied "a bind mount over a verified mount point is refused" 'layers: .*no longer the verified mount' 1 \
-  create --bundle "$RT/ok/overbind" c8
-# ... and after it (the good overlay's lowerdir path now leads elsewhere).
-denied "the good stack with a bind covering a layer is refused" 'layers: .*no longer the verified mount' 1 \
-  create --bundle "$RT/ok/good" c9
+AT_REAL= denied "a bind over a verified mount point is refused at mount-rootfs" 'layer_integrity: .*no longer the verified mount' 1 \
+  mount-rootfs overbind "$MNT/overbind" base top
+check "  ... and nothing is mounted" no_rootfs overbind
+# The same decoy under a rootfs built before it: the overlay was handed the
+# verified mount itself (by fd), so the path's new mount changes nothing.
+check "a bind over a layer after mount-rootfs does not reach the rootfs" test ! -e "$LS/rootfs/good3.root/evil" -a -e "$MNT/layer-base/evil"
+# The attack the old check admitted: a host-built overlay over the decoy,
+# the decoy then removed so every lowerdir path leads to a verified mount.
+mkdir -p "$RT/ok/scratch"; mount -t tmpfs tmpfs "$RT/ok/scratch"
+overlay() { # NAME LOWERDIRS: an overlay the host builds itself
+  mkdir -p "$RT/ok/scratch/$1/upper" "$RT/ok/scratch/$1/work" "$MNT/$1"
+  mount -t overlay overlay -o "lowerdir=$2,upperdir=$RT/ok/scratch/$1/upper,workdir=$RT/ok/scratch/$1/work" "$MNT/$1"
+}
+overlay hostdecoy "$MNT/layer-top:$MNT/layer-base"
 umount "$MNT/layer-base"
-# ... and once the bind is gone: the overlay still reads the host's files
-# (it holds its own reference to the bind), yet its lowerdir string now
-# reopens to the verified mount, which is older than the overlay.
-check "the overlay over the removed bind still shows the host's files" test -e "$MNT/overbind/merged/evil"
-# KNOWN HOLE (open, see the review report): mountinfo shows the lowerdir
-# string the mounter typed, not what it resolved to, so this stack passes.
-# Reported as a skip while it does; it turns into a pass once refused.
-if "$PARMA" --root "$ROOT" create --bundle "$RT/ok/overbind" c8b </dev/null >"$RT/c8b.out" 2>&1; then
-  /usr/sbin/runc --root "$ROOT" delete --force c8b >/dev/null 2>&1
-  skip "an overlay built over a since-removed bind is refused" "KNOWN HOLE: admitted (lowerdir string re-resolved)"
-else
-  check_match "an overlay built over a since-removed bind is refused" "$(cat "$RT/c8b.out")" 'denied: create c8b: layers: '
-fi
-# A bind of a subdirectory of a good overlay: a mount point, type overlay,
-# the same options, but the container's / would be the layers' /bin.
-mkdir -p "$MNT/subbind"; mount --bind "$MNT/good/merged/bin" "$MNT/subbind"
-bundle_on subbind "$MNT/subbind"
-denied "a bind of a subdirectory of the overlay is refused" 'layers: .*not the root of' 1 \
-  create --bundle "$RT/ok/subbind" c8c
-umount "$MNT/subbind"
+check "the host's overlay over the removed decoy still shows the decoy" test -e "$MNT/hostdecoy/evil"
+bundle_on hostdecoy "$MNT/hostdecoy"
+denied "an overlay built over a since-removed decoy is refused" 'layers: .*names no rootfs built by .parma-runc mount-rootfs.' 1 \
+  create --bundle "$RT/ok/hostdecoy" c1
+# Any overlay the host builds, even of exactly the verified mounts.
+overlay hostgood "$MNT/layer-top:$MNT/layer-base"
+bundle_on hostgood "$MNT/hostgood"
+denied "a host-built overlay of the verified mounts is refused" 'layers: .*names no rootfs built by' 1 \
+  create --bundle "$RT/ok/hostgood" c2
+bundle_on plain "$B/rootfs"
+denied "a plain directory rootfs is refused" 'layers: .*names no rootfs built by' 1 create --bundle "$RT/ok/plain" c3
+
+# ---- host tricks on parma's rootfs ----
+# Whatever the host mounts at (or inside) the target it named changes
+# nothing: runc gets the private path.
+mkdir -p "$MNT/good4"; mr good4 "$MNT/good4" base top >/dev/null 2>&1
+mount --bind "$RT/evil" "$MNT/good4"; mkdir -p "$MNT/good4/bin"; mount --bind "$RT/evil" "$MNT/good4/bin"
+bundle_on good4 "$MNT/good4"
+if create_ok good4 c4; then ok "a host mount at and inside the target does not stop create"; else not_ok "a host mount at and inside the target does not stop create" "$(cat "$RT/c4.out")"; fi
+check_eq "  ... and runc gets the private path" "$(/usr/sbin/runc --root "$ROOT" state c4 2>/dev/null | jq -r .rootfs)" "$LS/rootfs/good4.root"
+check "  ... which shows the verified layers, not the host's mounts" test ! -e "$LS/rootfs/good4.root/evil" -a -x "$LS/rootfs/good4.root/bin/sleep"
+/usr/sbin/runc --root "$ROOT" delete --force c4 >/dev/null 2>&1
+umount "$MNT/good4/bin" "$MNT/good4"
+# A bind of parma's overlay root, or of a subdirectory of it, at a path of
+# the host's: no record names that path.
+bundle_on good3 "$MNT/good3"
+mkdir -p "$MNT/rootbind" "$MNT/subbind"
+mount --bind "$LS/rootfs/good3.root" "$MNT/rootbind"; mount --bind "$LS/rootfs/good3.root/bin" "$MNT/subbind"
+bundle_on rootbind "$MNT/rootbind"; bundle_on subbind "$MNT/subbind"
+denied "a bind of parma's rootfs at another path is refused" 'layers: .*names no rootfs built by' 1 create --bundle "$RT/ok/rootbind" c5
+denied "a bind of a subdirectory of parma's rootfs is refused" 'layers: .*names no rootfs built by' 1 create --bundle "$RT/ok/subbind" c6
+umount "$MNT/rootbind" "$MNT/subbind"
+# Anything mounted inside the private overlay, or a propagation tag on it,
+# means someone changed it: refused.
+mount -t tmpfs tmpfs "$LS/rootfs/good3.root/bin"
+denied "a mount inside the private overlay is refused" 'layers: rootfs .good3. .*something is mounted on' 1 create --bundle "$RT/ok/good3" c6b
+umount "$LS/rootfs/good3.root/bin"
+mount --make-shared "$LS/rootfs/good3.root"
+denied "a private overlay made shared is refused" 'layers: rootfs .good3. .*propagates mounts' 1 create --bundle "$RT/ok/good3" c6c
+mount --make-private "$LS/rootfs/good3.root"
+# A file planted in the writable layer before create would shadow the
+# verified ones; so would an overlay xattr on its root.
+echo planted >"$LS/rootfs/good3.d/upper/planted"
+denied "a file planted in the scratch layer is refused" 'layers: scratch: .* is not empty' 1 create --bundle "$RT/ok/good3" c7
+rm "$LS/rootfs/good3.d/upper/planted"
+setfattr -n trusted.overlay.opaque -v y "$LS/rootfs/good3.d/upper" 2>/dev/null || \
+  python3 -c "import os,sys; os.setxattr(sys.argv[1], 'trusted.overlay.opaque', b'y')" "$LS/rootfs/good3.d/upper"
+denied "an opaque xattr on the scratch root is refused" 'layers: scratch: .*overlay xattr' 1 create --bundle "$RT/ok/good3" c8
+check "unmount-rootfs good3" "$PARMA" --root "$ROOT" unmount-rootfs good3
+check "  ... removed its mounts, record and scratch" no_rootfs good3
+denied "create on an unmounted rootfs is refused" 'layers: ' 1 create --bundle "$RT/ok/good3" c9
+check "unmount-rootfs good4" "$PARMA" --root "$ROOT" unmount-rootfs good4
+# What a killed mount-rootfs leaves (mounts, no record) is taken down too.
+mkdir -p "$LS/rootfs/ghost.d" "$LS/rootfs/ghost.root"; mount -t tmpfs tmpfs "$LS/rootfs/ghost.d"
+check "unmount-rootfs of a killed build's leftovers" "$PARMA" --root "$ROOT" unmount-rootfs ghost
+check "  ... leaves nothing" sh -c "! grep -q ' $LS/rootfs/ghost' /proc/self/mountinfo && test ! -e '$LS/rootfs/ghost.d' -a ! -e '$LS/rootfs/ghost.root'"
+check "unmount-rootfs good" "$PARMA" --root "$ROOT" unmount-rootfs good
+check_fails "unmount-rootfs of an unknown rootfs fails" "$PARMA" --root "$ROOT" unmount-rootfs good
 # Remount: the squashfs superblock cannot go rw; a bind remount can clear
-# the per-mount flag, but the filesystem stays read-only (the stack check
+# the per-mount flag, but the filesystem stays read-only (mount-rootfs
 # asks statvfs, which sees both), so nothing can be written through it.
 check_fails "a read-write remount of a verified layer fails" mount -o remount,rw "$MNT/layer-base"
 if mount -o remount,bind,rw "$MNT/layer-base" 2>/dev/null; then
@@ -237,17 +306,17 @@ if mount -o remount,bind,rw "$MNT/layer-base" 2>/dev/null; then
 else
   skip "a verified layer bind-remounted rw still cannot be written" "remount,bind,rw not permitted here"
 fi
-# Swapping the mount after activation: the verified mount detached and an
-# unverified copy mounted at the same path, then an overlay built on it.
+# Swapping the mount after activation: the verified mount covered by an
+# unverified one at the same path.
 mount -t tmpfs tmpfs "$MNT/layer-top"
 mkdir -p "$MNT/layer-top/bin"; printf '#!/bin/sh\necho owned\n' >"$MNT/layer-top/bin/sleep"
-overlay swapmount "$MNT/layer-top:$MNT/layer-base"
-bundle_on swapmount "$MNT/swapmount/merged"
-denied "a mount swapped in over a verified layer after activation is refused" 'layers: .*no longer the verified mount' 1 \
-  create --bundle "$RT/ok/swapmount" c11
+AT_REAL= denied "a mount swapped in over a verified layer is refused at mount-rootfs" 'layer_integrity: .*no longer the verified mount' 1 \
+  mount-rootfs swapmount "$MNT/swapmount" base top
 umount "$MNT/layer-top"
-check "the good stack is admitted again once the host's mounts are gone" \
-  "$V" check-rootfs "$MNT/good/merged" --state-dir="$LS" --layer="$ROOT_base" --layer="$ROOT_top"
+check "mount-rootfs works again once the host's mounts are gone" mr again "$MNT/again" base top
+check "  ... and parma-verity check-rootfs agrees" \
+  "$V" check-rootfs "$MNT/again" --state-dir="$LS" --layer="$ROOT_base" --layer="$ROOT_top"
+check "unmount-rootfs again" "$PARMA" --root "$ROOT" unmount-rootfs again
 
 # ---- two activations under one name at once: serialized, one wins ----
 mkdir -p "$MNT/race-a" "$MNT/race-b"
@@ -276,10 +345,12 @@ check "unmount-layer extra2" "$PARMA" --root "$ROOT" unmount-layer extra2
 AT_REAL=1 at_config /usr/sbin/runc
 
 # ---- unmount-layer ----
-umount "$MNT"/*/merged 2>/dev/null
+umount "$MNT"/host* 2>/dev/null
 check "unmount-layer top" "$PARMA" --root "$ROOT" unmount-layer top
 check "  ... removed the mount and the record" sh -c "! grep -q ' $MNT/layer-top ' /proc/self/mountinfo && test ! -e '$LS/layers/top.json'"
 check_fails "unmount-layer of an unknown layer fails" "$PARMA" --root "$ROOT" unmount-layer top
 check "unmount-layer base" "$PARMA" --root "$ROOT" unmount-layer base
 check "unmount-layer other" "$PARMA" --root "$ROOT" unmount-layer other
+check "nothing of parma's stays mounted in the state dir (the private bind went with the last rootfs)" \
+  sh -c "! awk '{print \$5}' /proc/self/mountinfo | grep -q '^$LS/rootfs'"
 done_testing

@@ -133,10 +133,36 @@ check_eq "parma-snp: report --backend values" "$(comp "$S" parma-snp report --ba
 # ---- parma-verity ----
 V=$C/parma-verity
 check_eq "parma-verity: verbs" "$(comp "$V" parma-verity '')" \
-  "$(words check-rootfs close dump format mkimage open root-hash verify)"
+  "$(words check-rootfs close close-rootfs dump format mkimage open open-rootfs root-hash verify)"
+check_eq "parma-verity: verb prefix" "$(comp "$V" parma-verity open)" "$(words open open-rootfs)"
 check_eq "parma-verity: --hash= values" "$(comp "$V" parma-verity format --hash =)" "$(words sha1 sha256 sha512)"
 check_eq "parma-verity: --hash-block-size value" "$(comp "$V" parma-verity format --hash-block-size 4)" 4096
 check_eq "parma-verity: open flags" "$(comp "$V" parma-verity open --st)" "--state-dir"
+check_eq "parma-verity: open-rootfs flags" "$(comp "$V" parma-verity open-rootfs --)" \
+  "$(words --scratch-size --state-dir --verbose)"
+check_eq "parma-verity: check-rootfs flags (no scratch option any more)" \
+  "$(comp "$V" parma-verity check-rootfs --)" "$(words --layer --state-dir --verbose)"
+check_eq "parma-verity: close-rootfs flags" "$(comp "$V" parma-verity close-rootfs --)" \
+  "$(words --state-dir --verbose)"
+# Layer and rootfs names come from the records in --state-dir.
+VS=$W/vstate; mkdir -p "$VS/layers" "$VS/rootfs/rf.d" "$W/vtarget"
+echo '{}' >"$VS/layers/base.json"; echo '{}' >"$VS/layers/top.json"; echo '{}' >"$VS/rootfs/rf.json"
+check_eq "parma-verity: open-rootfs layer names from --state-dir (split at =)" \
+  "$(comp "$V" parma-verity open-rootfs --state-dir = "$VS" rf2 "$W/vtarget" '')" "$(words base top)"
+check_eq "parma-verity: open-rootfs layer names, --state-dir DIR form, after one layer" \
+  "$(comp "$V" parma-verity open-rootfs rf2 "$W/vtarget" --state-dir "$VS" base t)" top
+check_eq "parma-verity: open-rootfs target completes directories" \
+  "$(comp "$V" parma-verity open-rootfs --state-dir = "$VS" rf2 "$W/vt")" "$W/vtarget"
+check_eq "parma-verity: open-rootfs offers nothing for the new name" \
+  "$(comp "$V" parma-verity open-rootfs --state-dir = "$VS" '')" ""
+check_eq "parma-verity: close-rootfs names from --state-dir" \
+  "$(comp "$V" parma-verity close-rootfs --state-dir = "$VS" '')" rf
+check_eq "parma-verity: close names from --state-dir" \
+  "$(comp "$V" parma-verity close --state-dir = "$VS" '')" "$(words base top)"
+check_eq "parma-verity: --scratch-size takes a value (no layer name offered for it)" \
+  "$(comp "$V" parma-verity open-rootfs --state-dir = "$VS" rf2 "$W/vtarget" --scratch-size '')" ""
+check_eq "parma-verity: ... and the layer names follow it" \
+  "$(comp "$V" parma-verity open-rootfs --state-dir = "$VS" rf2 "$W/vtarget" --scratch-size 4096 b)" base
 
 # ---- the verbs each built tool lists in its --help ----
 for tool in parma-policy parma-snp parma-verity; do

@@ -1,9 +1,12 @@
 #!/bin/bash
 # The device-mapper path of verity/ (dm.c: DM_VERSION, DM_DEV_CREATE,
-# DM_TABLE_LOAD, DM_DEV_SUSPEND, DM_DEV_REMOVE; activate.c's dm backend:
-# loop devices, node in the state dir, mount, record, rollback), through
-# `parma-verity open --dm-only` and through the runtime's `parma-runc
-# mount-layer`.
+# DM_TABLE_LOAD, DM_DEV_SUSPEND, DM_TABLE_STATUS, DM_DEV_REMOVE; activate.c's
+# dm backend: loop devices, node in the state dir, mount, record, rollback),
+# through `parma-verity open --dm-only` and through the runtime's
+# `parma-runc mount-layer`, and the rootfs built over a dm-verity layer (open-rootfs,
+# check-rootfs, close-rootfs), and the table check (dm.c verity_dm_check:
+# DM_TABLE_STATUS) that refuses a layer whose dm device a root caller has
+# reloaded, or is about to, under the mount.
 # MOCK, loudly: this machine has no device-mapper (/dev/mapper/control), so
 # an LD_PRELOAD shim (tests/verity/fake-dm-control.c) stands in for the
 # control device, checks each request as drivers/md/dm-ioctl.c does, and
@@ -30,12 +33,18 @@ cleanup() {
 cleanup; rm -rf "$W"
 trap cleanup EXIT
 mkdir -p "$W/st" "$W/m"
-if ! cc -shared -fPIC -O1 -o "$W/shim.so" "$PARMA_SRC/tests/verity/fake-dm-control.c" -ldl 2>"$W/cc.log"; then
+if ! cc -shared -fPIC -O1 -o "$W/shim.so" "$PARMA_SRC/tests/verity/fake-dm-control.c" -ldl 2>"$W/cc.log" ||
+   ! cc -DFAKE_DM_TOOL -O1 -o "$W/fake-dm" "$PARMA_SRC/tests/verity/fake-dm-control.c" -ldl 2>>"$W/cc.log"; then
   not_ok "build the control-device stand-in" "$(cat "$W/cc.log")"; done_testing; exit
 fi
 : >"$W/control"
 export FAKE_DM_CONTROL=$W/control FAKE_DM_LOG=$W/log
-dm() { : >"$W/log"; LD_PRELOAD=$W/shim.so "$@"; }
+dm() { : >"$W/log"; LD_PRELOAD=$W/shim.so ASAN_OPTIONS=verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS} "$@"; }
+# A root caller on the same "kernel": DM_TABLE_LOAD, resume, DM_TABLE_STATUS
+# (the stand-in built as a tool; it loads any verity or linear table).
+fdm() { "$W/fake-dm" "$@"; }
+# The number of checks this script runs (the last one compares it).
+DM_PLAN=104
 Z=$(printf '0%.0s' {1..64})
 S=$(printf '5a%.0s' {1..20})
 
@@ -56,7 +65,7 @@ open_case() {
     --dm-only --allow-root-hash="$r" "$@" 2>&1)
   check_eq "$name: open --dm-only through the stand-in ($out)" "$?" 0
   check_eq "$name: ioctl sequence" "$(grep -v '^backing\|^load\|^veritysetup' "$W/log" | tr '\n' ';')" \
-    "open rdwr;version;create $name uuid=PARMA-VERITY-$name flags=ro;resume $name;"
+    "open rdwr;version;create $name uuid=PARMA-VERITY-$name flags=ro;resume $name;open rdwr;status $name;"
   local line; line=$(sed -n 's/^load [^:]*: //p' "$W/log")
   check_match "$name: table line is veritysetup's" "$line" \
     "^0 $((N * 8)) verity [01] /dev/loop[0-9]+ /dev/loop[0-9]+ $tail\$"
@@ -67,6 +76,10 @@ open_case() {
     grep -q " $W/m/$name ro,.* - squashfs $W/st/layers/$name.dev " /proc/self/mountinfo
   check "$name: content visible" test -x "$W/m/$name/bin/busybox"
   check_match "$name: record says dm-verity" "$(cat "$W/st/layers/$name.json")" '"backend":"dm-verity".*"dm_name":"'"$name"'"'
+  local tab; tab=$(jq -r .dm_table "$W/st/layers/$name.json")
+  check_match "$name: record keeps the live table, devices by number" "$tab" \
+    "^0 $((N * 8)) verity [01] [0-9]+:[0-9]+ [0-9]+:[0-9]+ $tail\$"
+  check_eq "$name: ... the table the device reports (DM_TABLE_STATUS)" "$(fdm status "$name" | cut -d' ' -f4-)" "$tab"
 }
 close_case() {
   local name=$1
@@ -78,11 +91,79 @@ close_case() {
 # 1. veritysetup's default form: separate hash file with a superblock.
 R1=$(parma-verity format "$W/l.img" "$W/l.hash" --salt=$Z | root)
 open_case sep "$W/l.img" "$W/l.hash" "$R1" "4096 4096 $N 1 sha256 $R1 $Z" --salt=$Z
-check "sep: the stack check accepts the dm-verity mount" sh -c "
-  mkdir -p '$W/t' && mount -t tmpfs tmpfs '$W/t' && mkdir -p '$W/t/u' '$W/t/w' '$W/ov' &&
-  mount -t overlay overlay -o 'lowerdir=$W/m/sep,upperdir=$W/t/u,workdir=$W/t/w' '$W/ov' &&
-  parma-verity check-rootfs '$W/ov' --state-dir='$W/st' --layer=$R1"
-umount "$W/ov" "$W/t" 2>/dev/null
+# The rootfs over the dm-verity layer: parma builds the overlay from the
+# layer mount (reopened, proved, passed by fd); no dm ioctl is involved.
+mkdir -p "$W/ov" "$W/hov" "$W/t"
+mi() { awk -v m="$1" '$5 == m' /proc/self/mountinfo; }
+out=$(dm parma-verity open-rootfs dmrf "$W/ov" sep --state-dir="$W/st" 2>&1)
+check_eq "sep: open-rootfs over the dm-verity layer ($out)" "$?" 0
+check_eq "sep: open-rootfs only reads the layer's dm table" "$(tr '\n' ';' <"$W/log")" "open rdwr;status sep;"
+# (mounted privately in the state dir; the target only names it)
+check "sep: the rootfs shows the layer" test -x "$W/st/rootfs/dmrf.root/bin/busybox"
+check_match "sep: parma's overlay, scratch on tmpfs" "$(mi "$W/st/rootfs/dmrf.root") $(mi "$W/st/rootfs/dmrf.d")" \
+  " - overlay parma-rootfs .* - tmpfs "
+check_match "sep: rootfs record keeps the dm-verity layer" "$(cat "$W/st/rootfs/dmrf.json" 2>&1)" \
+  "\"backend\":\"dm-verity\".*\"device\":\"$W/st/layers/sep.dev\".*\"root_hash\":\"$R1\""
+check "sep: the stack check accepts it" dm parma-verity check-rootfs "$W/ov" --state-dir="$W/st" --layer="$R1"
+check_match "sep: another root hash refused" \
+  "$(dm parma-verity check-rootfs "$W/ov" --state-dir="$W/st" --layer="$Z" 2>&1)" "has root hash $R1, the policy wants $Z"
+check_match "sep: a policy listing more layers refused" \
+  "$(dm parma-verity check-rootfs "$W/ov" --state-dir="$W/st" --layer="$R1" --layer="$R1" 2>&1)" "has 1 verified layers, the policy lists 2"
+
+# A root caller reloads the dm device under the mounted layer (DM_TABLE_LOAD,
+# then resume): the overlay would read whatever the new table maps.  Both
+# open-rootfs and the stack check read the live table back and refuse.
+T=$(jq -r .dm_table "$W/st/layers/sep.json"); P=${T#0 * verity }; L=$((N * 8))
+chk() { dm parma-verity check-rootfs "$W/ov" --state-dir="$W/st" --layer="$R1" 2>&1; }
+mkdir -p "$W/ov2"
+orf() { dm parma-verity open-rootfs dmrf2 "$W/ov2" sep --state-dir="$W/st" 2>&1; }
+no_ov2() { ! grep -q " $W/ov2 " /proc/self/mountinfo && test ! -e "$W/st/rootfs/dmrf2.json" -a ! -e "$W/st/rootfs/dmrf2.d"; }
+check_match "stand-in: DM_TABLE_STATUS answers active, read-only, one target" "$(fdm status sep)" \
+  "^A-R-- [0-9]+ 1 0 $L verity "
+check_match "stand-in: a buffer too small for the line sets DM_BUFFER_FULL_FLAG" "$(fdm status sep small)" "^A-R-F [0-9]+ 1\$"
+fdm load sep verity $L "${P/$R1/$Z}" >/dev/null
+check_eq "stand-in: a load is pending (inactive present), the live table unchanged" \
+  "$(fdm status sep | cut -d' ' -f1,4-) / $(fdm status sep inactive | cut -d' ' -f4-)" "AIR-- $T / 0 $L verity ${P/$R1/$Z}"
+check_match "reload pending: check-rootfs refused" "$(chk)" \
+  "layer .sep.: dm-verity device .sep. has an inactive table loaded .*Permission denied"
+check_match "reload pending: open-rootfs refused" "$(orf)" "layer .sep.*inactive table loaded"
+check "reload pending: ... nothing mounted or recorded" no_ov2
+fdm resume sep
+check_match "reloaded (another root hash): check-rootfs refused, EACCES" "$(chk)" \
+  "live table .0 $L verity .*$Z.* is not the recorded .*reloaded.*Permission denied"
+check_match "reloaded: open-rootfs refused" "$(orf)" "layer .sep.*is not the recorded"
+check "reloaded: ... nothing mounted or recorded" no_ov2
+fdm load sep verity $L "$P" >/dev/null && fdm resume sep
+check "the recorded table back: check-rootfs accepts again" chk
+DDEV=$(cut -d' ' -f2 <<<"$P")
+fdm load sep linear $L "$DDEV 0" >/dev/null && fdm resume sep
+check_match "reloaded as a linear map of the unverified data device: refused" "$(chk)" \
+  "live table .0 $L linear $DDEV 0. is not the recorded"
+fdm load sep verity $L "$P" rw >/dev/null && fdm resume sep
+check_match "the recorded table reloaded read-write: refused" "$(chk)" "device .sep.: no read-only live table"
+fdm load sep verity $L "$P" >/dev/null && fdm resume sep
+# A dm-verity record without its table (older, or edited): fail closed.
+cp "$W/st/layers/sep.json" "$W/sep.saved"
+jq -c 'del(.dm_table)' "$W/sep.saved" >"$W/st/layers/sep.json"
+check_match "record without dm_table: check-rootfs refused" "$(chk)" "layer .sep.: its record has no dm-verity table"
+check_match "record without dm_table: open-rootfs refused" "$(orf)" "layer .sep.*no dm-verity table"
+jq -c '.dm_minor += 1' "$W/sep.saved" >"$W/st/layers/sep.json"
+check_match "record naming another dm device: check-rootfs refused" "$(chk)" \
+  "layer .sep.: the mounted device is not its dm-verity device"
+cp "$W/sep.saved" "$W/st/layers/sep.json"
+check "record restored: check-rootfs accepts" chk
+out=$(dm parma-verity close sep --state-dir="$W/st" 2>&1)
+check_match "sep: close of the layer under the rootfs refused, EBUSY" "$out" "under rootfs .dmrf.*Device or resource busy"
+check_eq "sep: ... before any device-mapper ioctl" "$(cat "$W/log")" ""
+check "sep: ... the layer stays mounted" grep -q " $W/m/sep ro,.* - squashfs " /proc/self/mountinfo
+mount -t tmpfs tmpfs "$W/t" && mkdir -p "$W/t/u" "$W/t/w" &&
+  mount -t overlay overlay -o "lowerdir=$W/m/sep,upperdir=$W/t/u,workdir=$W/t/w" "$W/hov"
+check_match "sep: a host-built overlay of the dm-verity mount refused" \
+  "$(dm parma-verity check-rootfs "$W/hov" --state-dir="$W/st" --layer="$R1" 2>&1)" "names no rootfs built by"
+umount "$W/hov" "$W/t"
+check "sep: close-rootfs" parma-verity close-rootfs dmrf --state-dir="$W/st"
+check "sep: close-rootfs left nothing mounted or recorded" sh -c "
+  ! grep -q -e ' $W/ov ' -e ' $W/st/rootfs/' /proc/self/mountinfo && test ! -e '$W/st/rootfs/dmrf.json' -a ! -e '$W/st/rootfs/dmrf.d'"
 close_case sep
 
 # 2. hcsshim's form: superblock and tree appended to the image.
@@ -143,7 +224,28 @@ check_eq "runtime: no fallback warning (dm-verity was used)" "$(grep -c memfd-lo
 check_match "runtime: table line" "$(sed -n 's/^load [^:]*: //p' "$W/log")" \
   "^0 $((N * 8)) verity 1 /dev/loop[0-9]+ /dev/loop[0-9]+ 4096 4096 $N 1 sha256 $R1 $Z\$"
 check_match "runtime: record is dm-verity under the pinned policy" "$(cat "$RT/state/layers/layers/rtlayer.json")" \
-  "\"backend\":\"dm-verity\".*\"policy_sha256\":\"$H\""
+  "\"backend\":\"dm-verity\".*\"dm_table\":\"0 $((N * 8)) verity .*\"policy_sha256\":\"$H\""
+# mount-rootfs and create over it; create re-reads the dm table too.
+TR=$(jq -r .dm_table "$RT/state/layers/layers/rtlayer.json"); PR=${TR#0 * verity }
+mkdir -p "$RT/ok/rootfs" "$RT/ok/c"
+out=$(dm parma-runc --root "$ROOT" mount-rootfs rtrf "$RT/ok/rootfs" rtlayer 2>&1)
+check_eq "runtime: mount-rootfs over the dm-verity layer ($out)" "$?" 0
+jq --arg r "$RT/ok/rootfs" '.root.path = $r' "$RT/ok/b/config.json" >"$RT/ok/c/config.json"
+fdm load rtlayer verity $L "${PR/$R1/$Z}" >/dev/null && fdm resume rtlayer
+out=$(dm parma-runc --root "$ROOT" create --bundle "$RT/ok/c" c1 </dev/null 2>&1); rc=$?
+check_match "runtime: create on the reloaded dm-verity layer denied (rc $rc)" "$out" \
+  "denied: create c1: .*layer .rtlayer.: dm-verity device .rtlayer.: live table .* is not the recorded"
+check "runtime: ... no container" sh -c "! /usr/sbin/runc --root '$ROOT' state c1 >/dev/null 2>&1"
+fdm load rtlayer verity $L "$PR" >/dev/null && fdm resume rtlayer
+if dm parma-runc --root "$ROOT" create --bundle "$RT/ok/c" c1 </dev/null >"$RT/c1.out" 2>&1; then
+  ok "runtime: the recorded table back, create is admitted"
+else
+  not_ok "runtime: the recorded table back, create is admitted" "$(cat "$RT/c1.out")"
+fi
+/usr/sbin/runc --root "$ROOT" delete --force c1 >/dev/null 2>&1
+check "runtime: unmount-rootfs" dm parma-runc --root "$ROOT" unmount-rootfs rtrf
 check "runtime: unmount-layer through the stand-in" dm parma-runc unmount-layer rtlayer
 check_eq "runtime: DM_DEV_REMOVE sent" "$(tr '\n' ';' <"$W/log")" "open rdwr;remove rtlayer;"
+# Every check above ran (none lost to an early exit).
+check_eq "checks counted" "$TAP_N" "$((DM_PLAN - 1))"
 done_testing

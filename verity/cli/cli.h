@@ -5,6 +5,7 @@
 #define PARMA_VERITY_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/error.h"
 #include "verity/verity.h"
@@ -18,12 +19,13 @@ struct cli_opts
   struct verity_params params;
   bool salt_given, hash_given, format_given, dbs_given, hbs_given, blocks_given;
   bool verbose;
-  /* open/close/check-rootfs */
+  /* open/close/open-rootfs/close-rootfs/check-rootfs */
   const char *state_dir;
   const char *mount_point;
   char **allowed; /* --allow-root-hash, NULL-terminated */
   char **layers;  /* --layer, base first */
-  bool no_dm, dm_only, allow_fallback, allow_unencrypted_scratch;
+  bool no_dm, dm_only, allow_fallback;
+  uint64_t scratch_bytes; /* open-rootfs --scratch-size */
   const char *tar2sqfs;
   const char *root_hash_file; /* veritysetup --root-hash-file */
   int nargs;
@@ -45,6 +47,8 @@ int verb_root_hash (struct cli_opts *o, parma_error_t *err);
 int verb_open (struct cli_opts *o, parma_error_t *err);
 int verb_close (struct cli_opts *o, parma_error_t *err);
 int verb_check_rootfs (struct cli_opts *o, parma_error_t *err);
+int verb_open_rootfs (struct cli_opts *o, parma_error_t *err);
+int verb_close_rootfs (struct cli_opts *o, parma_error_t *err);
 int verb_mkimage (struct cli_opts *o, parma_error_t *err);
 
 #endif

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* open, close, check-rootfs: verified layer mounts for the runtime and for
-   operators.  The layer's parameters come from the options (the policy),
-   never from the image's superblock, which is only checked against them. */
+/* open, close, open-rootfs, close-rootfs, check-rootfs: verified layer
+   mounts and the rootfs built on them, for operators (the runtime calls the
+   library itself).  The layer's parameters come from the options (the
+   policy), never from the image's superblock, which is only checked
+   against them. */
 #include "verity/cli/cli.h"
 
 #include "common/cleanup.h"
@@ -55,11 +57,43 @@ verb_check_rootfs (struct cli_opts *o, parma_error_t *err)
   if (o->state_dir == NULL)
     return parma_error_make (err, EINVAL, "check-rootfs: --state-dir is required");
   size_t n = o->layers ? strv_len (o->layers) : 0;
-  if (verity_check_rootfs (o->state_dir, o->args[0], o->layers, n, o->allow_unencrypted_scratch,
-                           err)
-      < 0)
+  cleanup_free char *mounted_at = NULL;
+  if (verity_check_rootfs (o->state_dir, o->args[0], o->layers, n, &mounted_at, err) < 0)
     return parma_error_wrap (err, "check-rootfs");
   if (o->verbose)
-    printf ("rootfs %s: %zu verified layers\n", o->args[0], n);
+    printf ("rootfs %s: %zu verified layers, mounted at %s\n", o->args[0], n, mounted_at);
+  return 0;
+}
+
+/* The operator's rootfs: layers opened by `parma-verity open` in the same
+   state dir, base first; no policy is consulted (parma-runc mount-rootfs
+   is the runtime's, pinned one). */
+int
+verb_open_rootfs (struct cli_opts *o, parma_error_t *err)
+{
+  if (o->state_dir == NULL)
+    return parma_error_make (err, EINVAL, "open-rootfs: --state-dir is required");
+  struct verity_rootfs_request req = {
+    .name = o->args[0],
+    .target = o->args[1],
+    .layer_names = o->args + 2,
+    .state_dir = o->state_dir,
+    .scratch_bytes = o->scratch_bytes,
+  };
+  if (verity_mount_rootfs (&req, err) < 0)
+    return parma_error_wrap (err, "open-rootfs `%s`", req.name);
+  if (o->verbose)
+    printf ("rootfs %s: %d verified layers for %s, mounted at %s/rootfs/%s.root\n", req.name,
+            o->nargs - 2, req.target, o->state_dir, req.name);
+  return 0;
+}
+
+int
+verb_close_rootfs (struct cli_opts *o, parma_error_t *err)
+{
+  if (o->state_dir == NULL)
+    return parma_error_make (err, EINVAL, "close-rootfs: --state-dir is required");
+  if (verity_unmount_rootfs (o->state_dir, o->args[0], err) < 0)
+    return parma_error_wrap (err, "close-rootfs `%s`", o->args[0]);
   return 0;
 }

@@ -26,8 +26,10 @@ static const struct verb verbs[] = {
   { "open", 3, 4, verb_open,
     "open DATA NAME HASH ROOT|--root-hash-file=F --state-dir=DIR --mount=DIR [options]" },
   { "close", 1, 1, verb_close, "close NAME --state-dir=DIR" },
-  { "check-rootfs", 1, 1, verb_check_rootfs,
-    "check-rootfs ROOTFS --state-dir=DIR --layer=ROOT... [--allow-unencrypted-scratch]" },
+  { "open-rootfs", 3, 502, verb_open_rootfs,
+    "open-rootfs NAME TARGET LAYER-NAME... --state-dir=DIR [--scratch-size=BYTES]" },
+  { "close-rootfs", 1, 1, verb_close_rootfs, "close-rootfs NAME --state-dir=DIR" },
+  { "check-rootfs", 1, 1, verb_check_rootfs, "check-rootfs ROOTFS --state-dir=DIR --layer=ROOT..." },
   { "mkimage", 2, 2, verb_mkimage, "mkimage LAYER.tar[.gz] OUT.img" },
 };
 

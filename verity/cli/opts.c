@@ -31,7 +31,7 @@ enum
   OPT_NO_DM,
   OPT_DM_ONLY,
   OPT_ALLOW_FALLBACK,
-  OPT_ALLOW_UNENC,
+  OPT_SCRATCH_SIZE,
   OPT_TAR2SQFS,
   OPT_ROOT_HASH_FILE,
   OPT_IGNORED,
@@ -57,7 +57,7 @@ static const struct option long_opts[] = {
   { "no-dm", no_argument, NULL, OPT_NO_DM },
   { "dm-only", no_argument, NULL, OPT_DM_ONLY },
   { "allow-fallback", no_argument, NULL, OPT_ALLOW_FALLBACK },
-  { "allow-unencrypted-scratch", no_argument, NULL, OPT_ALLOW_UNENC },
+  { "scratch-size", required_argument, NULL, OPT_SCRATCH_SIZE },
   { "tar2sqfs", required_argument, NULL, OPT_TAR2SQFS },
   { "root-hash-file", required_argument, NULL, OPT_ROOT_HASH_FILE },
   { NULL, 0, NULL, 0 },
@@ -199,9 +199,8 @@ parse_one (int c, const char *arg, struct cli_opts *o, parma_error_t *err)
     case OPT_ALLOW_FALLBACK:
       o->allow_fallback = true;
       return 0;
-    case OPT_ALLOW_UNENC:
-      o->allow_unencrypted_scratch = true;
-      return 0;
+    case OPT_SCRATCH_SIZE:
+      return parse_u64 ("scratch-size", arg, 1, INT64_MAX, &o->scratch_bytes, err);
     case OPT_TAR2SQFS:
       o->tar2sqfs = arg;
       return 0;
