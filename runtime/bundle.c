@@ -71,8 +71,8 @@ parma_read_document (const char *path, char **buf, size_t *len, parma_error_t *e
   return 0;
 }
 
-static bool
-is_bind (const struct oci_mount *m)
+bool
+parma_mount_is_bind (const struct oci_mount *m)
 {
   if (m->type && strcmp (m->type, "bind") == 0)
     return true;
@@ -108,7 +108,7 @@ absolutize (struct parma_bundle *b, int bfd, parma_error_t *err)
   for (size_t i = 0; i < c->n_mounts; i++)
     {
       struct oci_mount *m = &c->mounts[i];
-      if (m->source == NULL || m->source[0] == '/' || !is_bind (m))
+      if (m->source == NULL || m->source[0] == '/' || !parma_mount_is_bind (m))
         continue;
       char *joined = xasprintf ("%s/%s", b->dir, m->source);
       free (m->source);

@@ -8,6 +8,8 @@
 
 #include "common/error.h"
 
+#include <stdbool.h>
+
 struct oci_config;
 
 struct parma_bundle
@@ -18,6 +20,10 @@ struct parma_bundle
   char *sealed;              /* canonical JSON of config */
   size_t sealed_len;
 };
+
+struct oci_mount;
+/* A bind mount (type "bind" or option bind/rbind): its source is a host path. */
+bool parma_mount_is_bind (const struct oci_mount *m);
 
 /* `path` NULL means the current directory (runc's default bundle). */
 int parma_bundle_load (const char *path, struct parma_bundle *b, parma_error_t *err);

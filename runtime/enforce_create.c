@@ -45,6 +45,33 @@ check_create_flags (const struct parma_request *req, const struct policy_verdict
   return 0;
 }
 
+/* A bind source is a host path runc follows, symlinks included: one that
+   leads into the state directory would hand the container parma's records
+   or another container's verified rootfs (the policy compares the source
+   as written). */
+static int
+check_bind_sources (const struct parma_globals *g, const struct oci_config *cfg, parma_error_t *err)
+{
+  cleanup_free char *state = NULL;
+  if (parma_resolve_path (g->config->state_dir, &state, err) < 0)
+    return -1;
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    {
+      const struct oci_mount *m = &cfg->mounts[i];
+      if (m->source == NULL || !parma_mount_is_bind (m))
+        continue;
+      cleanup_free char *real = NULL;
+      if (parma_resolve_path (m->source, &real, err) < 0)
+        return parma_error_wrap (err, "mounts[%zu].source", i);
+      if (parma_path_is_under (real, state))
+        return parma_error_make (err, 0,
+                                 "mounts: `%s`: bind source `%s` resolves into parma's state "
+                                 "directory",
+                                 m->destination ? m->destination : "?", m->source);
+    }
+  return 0;
+}
+
 static int
 verdict_error (struct policy_verdict *v, parma_error_t *err)
 {
@@ -138,6 +165,8 @@ parma_enforce_create (struct parma_globals *g, const struct parma_request *req, 
     r = parma_pod_explain (&pod, err);
   if (r == 0)
     r = check_create_flags (req, &v, err);
+  if (r == 0)
+    r = check_bind_sources (g, cfg, err);
   if (r == 0 && !v.open_door && v.layers_unchecked)
     r = check_rootfs_layers (g, req, p, v.container_index, err);
   /* The security context is parma's addition to what was admitted, made

@@ -78,8 +78,8 @@ parma_resolve_path (const char *path, char **out, parma_error_t *err)
     }
 }
 
-static bool
-is_under (const char *path, const char *dir)
+bool
+parma_path_is_under (const char *path, const char *dir)
 {
   size_t l = strlen (dir);
   return strncmp (path, dir, l) == 0 && (path[l] == '\0' || path[l] == '/');
@@ -98,8 +98,17 @@ parma_allowed_path (const struct parma_config *c, const char *flag, const char *
       parma_error_release (&inner);
       return -1;
     }
+  /* The state directory holds the trusted records and, for layered
+     containers, the verified rootfs itself (runc would write a pid file or
+     log there): never a caller's path, even when allowed_dirs covers it. */
+  cleanup_free char *state = NULL;
+  if (c->state_dir && parma_resolve_path (c->state_dir, &state, err) < 0)
+    return -1;
+  if (state && parma_path_is_under (resolved, state))
+    return parma_error_make (err, 0, "allowed_dirs: %s `%s` is inside parma's state directory `%s`",
+                             flag, path, state);
   for (char **d = c->allowed_dirs; *d; d++)
-    if (is_under (resolved, *d))
+    if (parma_path_is_under (resolved, *d))
       {
         *out = steal_pointer (&resolved);
         return 0;

@@ -226,6 +226,8 @@ int parma_config_parse (const char *buf, size_t len, struct parma_config **out, 
    of the longest existing prefix, the rest appended); relative paths are
    taken against the cwd, as runc does. */
 int parma_resolve_path (const char *path, char **out, parma_error_t *err);
+/* path is dir or below it (both canonical). */
+bool parma_path_is_under (const char *path, const char *dir);
 /* Resolves `path` and checks that it lies under one of allowed_dirs; the
    error names `flag`. */
 int parma_allowed_path (const struct parma_config *c, const char *flag, const char *path,

@@ -97,9 +97,10 @@ parma_admit_bundle (struct parma_globals *g, struct parma_request *req, const ch
      the call is admitted. */
   if (st->admitted && !parma_state_is_stale (g, st))
     return parma_error_make (err, 0, "container with given ID already exists");
-  if (decide (g, req, err) < 0 || parma_verified_rootfs_apply (b, err) < 0
-      || parma_security_context_add (g, b, err) < 0
-      || parma_state_drop_stale (g, st, err) < 0)
+  if (decide (g, req, err) < 0 || parma_verified_rootfs_apply (b, err) < 0)
+    return -1;
+  req->rootfs = b->rootfs; /* the verified rootfs's private path, if it changed */
+  if (parma_security_context_add (g, b, err) < 0 || parma_state_drop_stale (g, st, err) < 0)
     return -1;
   if (parma_state_seal_config (st, b->sealed, b->sealed_len, sealed_bundle, err) == 0
       && parma_state_admit (st, g, parma_verb_name (req->verb), b->dir, *sealed_bundle, b->sealed,

@@ -191,7 +191,7 @@ int verity_rootfs_record_read (const char *state_dir, const char *name,
                                struct verity_rootfs_record *r, parma_error_t *err);
 int verity_rootfs_record_list (const char *state_dir, struct verity_rootfs_record **out,
                                size_t *n, parma_error_t *err);
-/* Removes the record and the claim (not the scratch). */
+/* Removes the record (not the scratch, not the claim: a tombstone). */
 int verity_rootfs_record_remove (const char *state_dir, const char *name, parma_error_t *err);
 
 /* <state_dir>/rootfs/<name>.root: where the overlay is mounted; caller frees. */

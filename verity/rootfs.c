@@ -181,6 +181,11 @@ make_rootfs_dirs (struct rootfs_build *b, parma_error_t *err)
   cleanup_free char *file = xasprintf ("%s.json", b->req->name);
   if (faccessat (dir, file, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return parma_error_make (err, EEXIST, "rootfs `%s` is already mounted", b->req->name);
+  /* The tombstone of a name that served a container (stack.c, claim). */
+  cleanup_free char *claim = xasprintf ("%s.claim", b->req->name);
+  if (faccessat (dir, claim, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return parma_error_make (
+        err, EEXIST, "rootfs name `%s` already served a container: use a new name", b->req->name);
   if (target_unused (b, err) < 0)
     return -1;
   cleanup_free char *sname = scratch_name (b->req->name);
@@ -376,8 +381,8 @@ verity_mount_rootfs (const struct verity_rootfs_request *req, parma_error_t *err
   return ret;
 }
 
-/* The last rootfs gone, make_private's bind goes too: nothing of parma's
-   stays mounted (a later mount-rootfs makes it again). */
+/* The last rootfs gone (tombstones aside), make_private's bind goes too:
+   nothing of parma's stays mounted (a later mount-rootfs makes it again). */
 static void
 drop_private_if_empty (int dir, const char *state_dir)
 {
@@ -389,10 +394,15 @@ drop_private_if_empty (int dir, const char *state_dir)
         close (rfd);
       return;
     }
+  /* Tombstones stay in the directory itself, below the bind. */
   bool empty = true;
   struct dirent *de;
   while (empty && (de = readdir (d)) != NULL)
-    empty = strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0;
+    {
+      size_t len = strlen (de->d_name);
+      empty = strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0
+              || (len > 6 && strcmp (de->d_name + len - 6, ".claim") == 0);
+    }
   closedir (d);
   struct verity_mount_id id;
   parma_error_t ignored = NULL;

@@ -219,12 +219,8 @@ verity_rootfs_record_remove (const char *state_dir, const char *name, parma_erro
   cleanup_close int dir = verity_rootfs_dir (state_dir, false, err);
   if (dir < 0)
     return -1;
-  static const char *const suffixes[] = { ".claim", ".json" };
-  for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
-    {
-      cleanup_free char *file = xasprintf ("%s%s", name, suffixes[i]);
-      if (unlinkat (dir, file, 0) < 0 && errno != ENOENT)
-        return parma_error_make (err, errno, "remove `%s/rootfs/%s`", state_dir, file);
-    }
+  cleanup_free char *file = xasprintf ("%s.json", name);
+  if (unlinkat (dir, file, 0) < 0 && errno != ENOENT)
+    return parma_error_make (err, errno, "remove `%s/rootfs/%s`", state_dir, file);
   return 0;
 }

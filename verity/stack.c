@@ -331,8 +331,10 @@ check_scratch (const char *state_dir, const struct verity_rootfs_record *r, parm
   return verity_scratch_check_blank (ufd, upper, err);
 }
 
-/* The first create claims the rootfs; only the same claimant (a retried
-   create of the same container) may pass again. */
+/* The first create claims the rootfs for good: its scratch keeps what ran
+   there, and the claim file stays after unmount-rootfs as a tombstone, so
+   the name (and with it the private path runc was given) never serves
+   another overlay.  A retried create needs a fresh rootfs. */
 static int
 claim (const char *state_dir, const struct verity_rootfs_record *r, const char *claimant,
        parma_error_t *err)
@@ -358,11 +360,31 @@ claim (const char *state_dir, const struct verity_rootfs_record *r, const char *
   size_t len = 0;
   if (read_file_at (dir, file, 4096, &held, &len, err) < 0)
     return parma_error_wrap (err, "claim of rootfs `%s`", r->name);
-  if (len != strlen (claimant) || memcmp (held, claimant, len) != 0)
-    return parma_error_make (err, EACCES,
-                             "rootfs: `%s` already served another container (%s); its scratch "
-                             "is not blank for this one: mount a fresh rootfs",
-                             r->target, held);
+  return parma_error_make (err, EACCES,
+                           "rootfs: `%s` already served a container (%s): mount a fresh rootfs",
+                           r->target, held);
+}
+
+/* After the claim: the target still names the same rootfs, built from the
+   same layers, mounted as the same overlay.  Between the checks and the
+   claim the host may have unmounted it and built another under the name;
+   from the claim on it cannot (the tombstone). */
+static int
+same_after_claim (const char *state_dir, const char *rootfs, const struct verity_rootfs_record *r,
+                  parma_error_t *err)
+{
+  struct verity_rootfs_record now;
+  cleanup_free char *path = NULL;
+  if (find_rootfs (state_dir, rootfs, &now, &path, err) < 0)
+    return -1;
+  bool same = strcmp (now.name, r->name) == 0 && same_mount (&now.overlay, &r->overlay)
+              && now.n_layers == r->n_layers;
+  for (size_t i = 0; same && i < r->n_layers; i++)
+    same = strcmp (now.layers[i].root_hash, r->layers[i].root_hash) == 0;
+  verity_rootfs_record_release (&now);
+  if (!same)
+    return parma_error_make (err, EACCES, "rootfs: `%s` changed while it was being claimed",
+                             rootfs);
   return 0;
 }
 
@@ -401,6 +423,8 @@ verity_check_rootfs_pinned (const char *state_dir, const char *rootfs, char *con
     ret = check_scratch (state_dir, &r, err);
   if (ret == 0 && claimant)
     ret = claim (state_dir, &r, claimant, err);
+  if (ret == 0 && claimant)
+    ret = same_after_claim (state_dir, rootfs, &r, err);
   verity_rootfs_record_release (&r);
   if (ret == 0 && mounted_at)
     *mounted_at = steal_pointer (&private_path);

@@ -182,7 +182,8 @@ struct verity_rootfs_request
    mounted on failure. */
 int verity_mount_rootfs (const struct verity_rootfs_request *req, parma_error_t *err);
 /* Unmounts the overlay and the scratch (and what a killed build of that
-   name left), and removes the record and the claim. */
+   name left), and removes the record; a claim stays as a tombstone, so a
+   name that served a container is never mounted again. */
 int verity_unmount_rootfs (const char *state_dir, const char *name, parma_error_t *err);
 
 /* The rootfs check for `create`: `rootfs` (the bundle's root.path,
@@ -201,9 +202,11 @@ int verity_check_rootfs (const char *state_dir, const char *rootfs, char *const 
      layer records the runtime's activation wrote under it (a record from
      `parma-verity open`, whose allowed roots came from its caller, is
      refused);
-   - `claimant` (non-NULL) claims the rootfs for one container for good: a
-     later check with another claimant is refused (the scratch carries what
-     ran before), the same claimant passes again (a retried create). */
+   - `claimant` (non-NULL) claims the rootfs for one container for good
+     (<name>.claim, kept after unmount as a tombstone): any later check is
+     refused, since the scratch carries what ran before, and the name is
+     never mounted again, so the private path handed to the delegate
+     cannot be remounted with other layers before it opens it. */
 int verity_check_rootfs_pinned (const char *state_dir, const char *rootfs, char *const *layers,
                                 size_t n_layers, const char *policy_sha256,
                                 const char *claimant, char **mounted_at, parma_error_t *err);

@@ -118,7 +118,7 @@ AT_REAL= denied "a mount point outside allowed_dirs is refused" 'allowed_dirs' 1
 CONF=$PARMA_SYSCONFDIR/parma-runc/config.json
 cp "$CONF" "$RT/config.saved"
 jq --arg s "$RT/state" --arg t "$RT" '.allowed_dirs += [$s, $t]' "$RT/config.saved" >"$CONF.tmp" && mv "$CONF.tmp" "$CONF"
-AT_REAL= denied "a mount point in the state directory is refused" 'mount point: .*state directory' 1 \
+AT_REAL= denied "a mount point in the state directory is refused" 'allowed_dirs: --mount .* is inside parma.s state directory' 1 \
   mount-layer --mount "$LS" --hash-file "$RT/base.hash" base3 "$RT/base.img" "$ROOT_base"
 AT_REAL= denied "a mount point above the state directory is refused" 'mount point: .*state directory' 1 \
   mount-layer --mount "$RT" --hash-file "$RT/base.hash" base3 "$RT/base.img" "$ROOT_base"
@@ -170,7 +170,7 @@ check "it is running" rt_wait_status good running
 check_eq "it sees both layers (sleep from top, busybox from base)" \
   "$("$PARMA" --root "$ROOT" ps good 2>/dev/null | grep -c 'sleep 30')" 1
 check_match "the rootfs is claimed by that container" "$(cat "$LS/rootfs/good.claim")" "root $ROOT id good"
-denied "a second container on the same rootfs is refused" 'layers: .*already served another container' 1 \
+denied "a second container on the same rootfs is refused" 'layers: .*already served a container \(root .* id good\)' 1 \
   create --bundle "$RT/ok/good" good2
 /usr/sbin/runc --root "$ROOT" delete --force good >/dev/null 2>&1
 AT_REAL= refused "^parma-runc: " "reason" "unmount-layer of a layer under a rootfs fails" 'under rootfs .good.' 1 \
@@ -293,6 +293,12 @@ mkdir -p "$LS/rootfs/ghost.d" "$LS/rootfs/ghost.root"; mount -t tmpfs tmpfs "$LS
 check "unmount-rootfs of a killed build's leftovers" "$PARMA" --root "$ROOT" unmount-rootfs ghost
 check "  ... leaves nothing" sh -c "! grep -q ' $LS/rootfs/ghost' /proc/self/mountinfo && test ! -e '$LS/rootfs/ghost.d' -a ! -e '$LS/rootfs/ghost.root'"
 check "unmount-rootfs good" "$PARMA" --root "$ROOT" unmount-rootfs good
+# The claim stays as the name's tombstone: the private path runc was given
+# for `good` can never hold another overlay (say, between create's check
+# and runc's open).
+AT_REAL= refused "^parma-runc: " "reason" "a name that served a container is never mounted again" 'rootfs name .good. already served a container: use a new name' 1 \
+  mount-rootfs good "$MNT/good" base top
+check "  ... and nothing is mounted" sh -c "! grep -q ' $LS/rootfs/good.root ' /proc/self/mountinfo"
 check_fails "unmount-rootfs of an unknown rootfs fails" "$PARMA" --root "$ROOT" unmount-rootfs good
 # Remount: the squashfs superblock cannot go rw; a bind remount can clear
 # the per-mount flag, but the filesystem stays read-only (mount-rootfs

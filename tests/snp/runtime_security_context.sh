@@ -156,7 +156,7 @@ if tsm_standin_start "$RT/tsm"; then
   echo "$HASH" >"$TSM_CTL/host_data"
   at_config /usr/sbin/runc ".policy = \"$RT/sc-policy.json\" | .attestation = {backend: \"tsm\", tsm_dir: \"$TSM_MNT\"}"; reboot
   see sc5 >"$RT/out"; rc=$?
-  check_eq "tsm: the workload ran ($(head -c 300 "$RT/sc5.err"))" "$rc" 0
+  check_eq "tsm: the workload ran ($(tr "\n" " " <"$RT/sc5.err" | tail -c 400))" "$rc" 0
   sed -n '/BEGIN CERT/,$p' "$RT/out" >"$RT/chain.pem"; field report >"$RT/report.hex"
   check "tsm: the copies (auxblob chain) verify" parma-snp verify "$RT/report.hex" --chain "$RT/chain.pem" \
     --allow-simulator --simulator-ark "$SNP_SIM/Genoa/ark.pem" --host-data "$HASH"
