@@ -501,18 +501,13 @@ verb_unmount_layer (struct parma_globals *g, int argc, char **argv, parma_error_
 
 /* ---- mount-rootfs, unmount-rootfs ---- */
 
-struct stack_rule
-{
-  const struct layer_call *call;
-};
-
 /* Some container of the pinned policy lists exactly these roots, base
    first (create checks the matched entry again).  Refusing here keeps a
    host from building (and holding memory for) a stack no entry admits. */
 static int
 policy_lists_stack (void *ctx, char *const *roots, size_t n, parma_error_t *err)
 {
-  const struct layer_call *c = ((struct stack_rule *)ctx)->call;
+  const struct layer_call *c = ctx;
   struct policy *p = c->pin->policy;
   if (policy_switch (p, POLICY_OPEN_DOOR))
     return 0;
@@ -564,7 +559,6 @@ verb_mount_rootfs (struct parma_globals *g, int argc, char **argv, parma_error_t
       r = deny (&c, err);
     }
   cleanup_free char *dir = xasprintf ("%s/layers", g->config->state_dir);
-  struct stack_rule rule = { .call = &c };
   struct verity_rootfs_request vreq = {
     .name = c.name,
     .state_dir = dir,
@@ -573,7 +567,7 @@ verb_mount_rootfs (struct parma_globals *g, int argc, char **argv, parma_error_t
     .policy_sha256 = pin.sha256_hex,
     .scratch_bytes = o.scratch_size.set ? o.scratch_size.u : 0,
     .allow_stack = policy_lists_stack,
-    .allow_ctx = &rule,
+    .allow_ctx = &c,
   };
   cleanup_close int lock = r == 0 ? lock_layers (g->config, err) : -1;
   if (r == 0 && lock < 0)
