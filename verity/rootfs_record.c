@@ -200,6 +200,11 @@ verity_rootfs_record_list (const char *state_dir, struct verity_rootfs_record **
         verity_rootfs_record_list_release (recs, i);
         return -1;
       }
+  if (count == 0)
+    {
+      free (recs); /* none: *out stays NULL */
+      recs = NULL;
+    }
   *out = recs;
   *n = count;
   return 0;

@@ -279,6 +279,11 @@ verity_record_list (const char *state_dir, struct verity_record **out, size_t *n
         free (recs);
         return -1;
       }
+  if (count == 0)
+    {
+      free (recs); /* none: *out stays NULL */
+      recs = NULL;
+    }
   *out = recs;
   *n = count;
   return 0;

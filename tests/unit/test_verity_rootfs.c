@@ -154,6 +154,8 @@ test_roundtrip (void)
   cleanup_free char *empty = xasprintf ("%s/empty", workdir);
   TAP_CHECK (mkdir (empty, 0700) == 0);
   TAP_CHECK (verity_rootfs_record_list (empty, &recs, &n, &err) == 0 && n == 0);
+  free (user);
+  user = NULL;
   TAP_CHECK (verity_layer_in_use (empty, "base", &user, &err) == 0 && user == NULL);
   return 0;
 }
