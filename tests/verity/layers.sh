@@ -265,7 +265,11 @@ umount "$W/mnt/l1"
 # built reads the verified layer, never the decoy (the overlay takes the
 # very mount that was proved, by fd, not the path again).
 rm -f "$W/race.stop"
-( while [ ! -e "$W/race.stop" ]; do mount --bind "$W/decoysrc" "$W/mnt/l1" && umount "$W/mnt/l1"; done ) &
+# (an open-rootfs holding the decoy's fd makes umount busy: retry it, so
+# no decoy stays behind)
+( while [ ! -e "$W/race.stop" ]; do
+    mount --bind "$W/decoysrc" "$W/mnt/l1" && until umount "$W/mnt/l1" 2>/dev/null; do sleep 0.01; done
+  done ) &
 toggler=$!
 built=0 refused=0 bad=0
 for _ in $(seq 40); do
