@@ -414,12 +414,8 @@ overlaps_state_dir (const struct parma_config *cfg, const char *mount_point)
       parma_error_release (&ignored);
       state = xstrdup (cfg->state_dir);
     }
-  size_t sl = strlen (state), ml = strlen (mount_point);
-  bool under = strncmp (mount_point, state, sl) == 0
-               && (mount_point[sl] == '\0' || mount_point[sl] == '/');
-  bool above = strcmp (mount_point, "/") == 0
-               || (strncmp (state, mount_point, ml) == 0 && state[ml] == '/');
-  return under || above;
+  return parma_path_is_under (mount_point, state) || strcmp (mount_point, "/") == 0
+         || parma_path_is_under (state, mount_point);
 }
 
 static int

@@ -152,17 +152,6 @@ mount_layer (const char *dev, int target_fd, const char *fstype, struct verity_m
   return 0;
 }
 
-static void
-unmount_fd (int *mnt_fd)
-{
-  if (*mnt_fd < 0)
-    return;
-  cleanup_free char *self = xasprintf ("/proc/self/fd/%d", *mnt_fd);
-  umount2 (self, MNT_DETACH);
-  close (*mnt_fd);
-  *mnt_fd = -1;
-}
-
 /* Records the layer, after checking that its path (reopened without
    symlinks) leads to exactly the mount we made. */
 static int
@@ -255,7 +244,7 @@ open_memfd_loop (const struct verity_open_request *req, const struct verity_para
   if (fstat (loop, &lst) < 0 || !S_ISBLK (lst.st_mode) || major (lst.st_rdev) != made.dev_major
       || minor (lst.st_rdev) != made.dev_minor)
     {
-      unmount_fd (&mnt_fd);
+      verity_unmount_fd (&mnt_fd);
       return parma_error_make (err, EIO, "layer `%s`: `%s` is not the loop device attached",
                                req->name, dev);
     }
@@ -263,12 +252,12 @@ open_memfd_loop (const struct verity_open_request *req, const struct verity_para
   struct stat backing;
   if (fstat (mfd, &backing) < 0)
     {
-      unmount_fd (&mnt_fd);
+      verity_unmount_fd (&mnt_fd);
       return parma_error_make (err, errno, "stat memfd");
     }
   if (record_mount (req, &made, dev, fstype, "memfd-loop", &backing, NULL, 0, err) < 0)
     {
-      unmount_fd (&mnt_fd);
+      verity_unmount_fd (&mnt_fd);
       return -1;
     }
   close (mnt_fd);
@@ -339,7 +328,7 @@ open_dm (const struct verity_open_request *req, const struct verity_params *p, i
     {
       if (err && *err == NULL)
         parma_error_make (err, errno, "open `%s`", node);
-      unmount_fd (&mnt_fd);
+      verity_unmount_fd (&mnt_fd);
       parma_error_t ignored = NULL;
       verity_dm_remove (req->name, &ignored);
       parma_error_release (&ignored);

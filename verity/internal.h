@@ -131,6 +131,9 @@ char *verity_mount_elsewhere (const struct verity_mount_id *want, const char *fs
 /* Opens an absolute canonical path O_PATH|O_DIRECTORY without following
    any symlink. */
 int verity_open_dir_nofollow (const char *path, parma_error_t *err);
+/* Detaches the mount *mnt_fd is the root of (a failed activation's
+   rollback), closes it and sets it to -1; a no-op on -1. */
+void verity_unmount_fd (int *mnt_fd);
 
 int verity_detect_fstype (int fd, const char **fstype, parma_error_t *err);
 int verity_loop_attach (int backing_fd, const char *label, char **dev_path, parma_error_t *err);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -66,6 +67,17 @@ path_is_canonical (const char *p)
         c++;
     }
   return true;
+}
+
+void
+verity_unmount_fd (int *mnt_fd)
+{
+  if (*mnt_fd < 0)
+    return;
+  cleanup_free char *self = xasprintf ("/proc/self/fd/%d", *mnt_fd);
+  umount2 (self, MNT_DETACH);
+  close (*mnt_fd);
+  *mnt_fd = -1;
 }
 
 int

@@ -288,23 +288,14 @@ attach_overlay (struct rootfs_build *b, parma_error_t *err)
   return 0;
 }
 
-static void
-unmount_via_fd (int fd)
-{
-  if (fd < 0)
-    return;
-  cleanup_free char *self = xasprintf ("/proc/self/fd/%d", fd);
-  umount2 (self, MNT_DETACH);
-}
-
 /* Undoes a partial build: nothing of it may stay mounted or recorded. */
 static void
 rootfs_build_release (struct rootfs_build *b, bool failed)
 {
   if (failed && b->attached)
-    unmount_via_fd (b->overlay_mount);
-  if (failed && b->scratch_mount >= 0)
-    unmount_via_fd (b->scratch_mount);
+    verity_unmount_fd (&b->overlay_mount);
+  if (failed)
+    verity_unmount_fd (&b->scratch_mount);
   if (b->overlay_mount >= 0)
     close (b->overlay_mount);
   if (b->scratch_mount >= 0)
